@@ -1,0 +1,40 @@
+# Parley — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test install migrate demo lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Parley needs Python 3.11 or newer (set PYTHON=python3.12, say)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+## Start the web server, a Celery worker and Celery beat on the embedded stack.
+run: demo
+	PORT=$(PORT) bin/run-all
+
+## Run the whole test suite (embedded stack unless DATABASE_URL/CELERY_BROKER_URL are set).
+test: install
+	PARLEY_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf var/ .pytest_cache

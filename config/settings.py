@@ -1,0 +1,316 @@
+"""Parley settings: one file, every knob an environment variable with a sane default.
+
+The defaults are the embedded stack (`make run`): SQLite and a server-less Celery
+broker under var/, emails written to files under var/. Production sets the
+variables listed in README.md. A malformed value stops the process at start with
+a message that names the variable.
+"""
+
+from pathlib import Path
+from zoneinfo import available_timezones
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("PARLEY_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+env = environ.Env()
+
+
+def _typed(name, parse, **kwargs):
+    """Read one variable; any parse error names the variable."""
+    try:
+        return parse(name, **kwargs)
+    except Exception as exc:  # a bad value must say which variable it is
+        if name in str(exc):
+            raise
+        raise ImproperlyConfigured(f"{name} has an invalid value: {exc}") from exc
+
+
+DEBUG = _typed("DEBUG", env.bool, default=True)
+_DEV_SECRET = "dev-only-insecure-key-change-me-in-production-0123456789"  # noqa: S105
+SECRET_KEY = _typed("SECRET_KEY", env.str, default=_DEV_SECRET if DEBUG else environ.Env.NOTSET)
+ALLOWED_HOSTS = _typed(
+    "ALLOWED_HOSTS", env.list, default=["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = _typed("CSRF_TRUSTED_ORIGINS", env.list, default=[])
+
+TIME_ZONE = _typed("TIME_ZONE", env.str, default="UTC")
+if TIME_ZONE not in available_timezones():
+    raise ImproperlyConfigured(f"TIME_ZONE is not a known IANA timezone name: {TIME_ZONE!r}")
+USE_TZ = True
+USE_I18N = True
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("ar", _("Arabic")),
+    ("he", _("Hebrew")),
+    ("el", _("Greek")),
+    ("tr", _("Turkish")),
+    ("ru", _("Russian")),
+    ("uk", _("Ukrainian")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "axes",
+    "participants",
+    "exchanges",
+    "dialogues",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "participants.middleware.UserTimezoneMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+DATABASES = {
+    "default": _typed("DATABASE_URL", env.db_url, default=f"sqlite:///{VAR_DIR / 'parley.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] not in (
+    "django.db.backends.sqlite3",
+    "django.db.backends.postgresql",
+):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be sqlite:///path or postgres://user@host:port/name"
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions make concurrent writers queue instead of failing with
+    # "database is locked" halfway through a transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = _typed("CONN_MAX_AGE", env.int, default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour, opted into now
+
+# --- Cache ----------------------------------------------------------------------
+CACHES = {"default": _typed("CACHE_URL", env.cache_url, default="locmemcache://parley")}
+
+# --- Email ----------------------------------------------------------------------
+# smtp://user:password@host:587 (STARTTLS: smtp+tls://, TLS: smtp+ssl://), consolemail://,
+# or filemail:// (one file per message under EMAIL_FILE_PATH).
+EMAIL_CONFIG = _typed("EMAIL_URL", env.email_url, default="filemail://")
+EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_FILE_PATH = _typed("EMAIL_FILE_PATH", env.str, default=str(VAR_DIR / "mail"))
+EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = _typed(
+    "DEFAULT_FROM_EMAIL", env.str, default="Parley <noreply@parley.invalid>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = _typed("EMAIL_TIMEOUT", env.int, default=20)
+
+# --- Auth -----------------------------------------------------------------------
+AUTH_USER_MODEL = "participants.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# django-axes: 10 failures for one email within 15 minutes lock that email out.
+AXES_FAILURE_LIMIT = _typed("AXES_FAILURE_LIMIT", env.int, default=10)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLED = _typed("AXES_ENABLED", env.bool, default=True)
+
+SILENCED_SYSTEM_CHECKS = [
+    # Emails are unique case-insensitively (a functional unique constraint on
+    # Lower(email)) and looked up with iexact, which a plain unique=True can't say.
+    "auth.W004",
+    # The lockout is per account, as the API promises ("10 failures for one email").
+    # Locking by address would lock out everyone behind one NAT; addresses are
+    # limited by the API's anonymous throttle instead.
+    "axes.W006",
+]
+
+# --- Static files -----------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Security ---------------------------------------------------------------------
+SECURE_SSL_REDIRECT = _typed("SECURE_SSL_REDIRECT", env.bool, default=not DEBUG)
+SESSION_COOKIE_SECURE = _typed("SESSION_COOKIE_SECURE", env.bool, default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = _typed("SECURE_HSTS_SECONDS", env.int, default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if _typed("SECURE_PROXY_SSL_HEADER", env.bool, default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# --- REST framework -----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _typed("API_THROTTLE_ANON", env.str, default="600/hour"),
+        "user": _typed("API_THROTTLE_USER", env.str, default="6000/hour"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Parley API",
+    "DESCRIPTION": "Programs, applications, dialogue sessions and reminders (v1).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
+# --- Celery -------------------------------------------------------------------------
+_BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_URL = _typed("CELERY_BROKER_URL", env.str, default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for sub in ("in", "processed"):
+        (_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "in"),
+        "data_folder_out": str(_BROKER_DIR / "in"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# A task is acknowledged after it ran and re-queued if its worker dies: the
+# dispatcher is idempotent (rows are claimed in the database), so a re-run is safe.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-outbox": {
+        "task": "participants.tasks.dispatch_outbox_task",
+        "schedule": _typed("OUTBOX_DISPATCH_EVERY", env.float, default=30.0),
+    },
+}
+
+# --- Outbox -------------------------------------------------------------------------
+OUTBOX_BATCH_SIZE = _typed("OUTBOX_BATCH_SIZE", env.int, default=100)
+OUTBOX_MAX_ATTEMPTS = _typed("OUTBOX_MAX_ATTEMPTS", env.int, default=6)
+OUTBOX_LEASE_SECONDS = _typed("OUTBOX_LEASE_SECONDS", env.int, default=600)
+
+# --- Site ---------------------------------------------------------------------------
+SITE_URL = _typed("SITE_URL", env.str, default="http://127.0.0.1:8000")
+TERMS_VERSION = "2026-11"
+PARLEY_REQUIRE_SERVICES = _typed("PARLEY_REQUIRE_SERVICES", env.bool, default=False)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _typed("LOG_LEVEL", env.str, default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,35 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from config.celery import app as celery_app
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_broker() -> str:
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness and readiness: 200 when the database and the broker answer, else 503."""
+    checks = {}
+    for name, check in (("database", _check_database), ("broker", _check_broker)):
+        try:
+            checks[name] = check()
+        except Exception as exc:  # report any failure as "down", never crash the probe
+            checks[name] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )

@@ -1,0 +1,60 @@
+from django.contrib import admin
+
+from dialogues.models import RSVP, CalendarFeed, Outcome, ReminderRule, Session
+
+
+class RSVPInline(admin.TabularInline):
+    model = RSVP
+    extra = 0
+    raw_id_fields = ["participant"]
+
+
+class OutcomeInline(admin.TabularInline):
+    model = Outcome
+    extra = 0
+    readonly_fields = ["author", "created_at"]
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["title", "program", "format", "starts_at", "timezone", "confidentiality",
+                    "status"]
+    list_filter = ["status", "format", "confidentiality", "program__organization", "starts_at"]
+    search_fields = ["title", "program__title"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["program"]
+    raw_id_fields = ["program"]
+    filter_horizontal = ["facilitators"]
+    inlines = [RSVPInline, OutcomeInline]
+
+
+@admin.register(RSVP)
+class RSVPAdmin(admin.ModelAdmin):
+    list_display = ["participant", "session", "response", "ground_rules_accepted_at", "attended"]
+    list_filter = ["response", "attended", "session__program__organization"]
+    search_fields = ["participant__display_name", "session__title"]
+    list_select_related = ["participant", "session"]
+    raw_id_fields = ["participant", "session"]
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ["kind", "session", "created_at"]
+    list_filter = ["kind", "session__program__organization", "created_at"]
+    search_fields = ["text", "session__title"]
+    list_select_related = ["session"]
+    raw_id_fields = ["session", "author"]
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(admin.ModelAdmin):
+    list_display = ["program", "kind", "offset_minutes"]
+    list_filter = ["kind", "program__organization"]
+    list_select_related = ["program"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    raw_id_fields = ["user"]
+    exclude = ["token"]

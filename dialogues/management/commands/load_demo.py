@@ -1,0 +1,242 @@
+"""Realistic demo data for `make run`. Idempotent: a second run changes nothing."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from dialogues.models import (
+    DEFAULT_REMINDER_SCHEDULE,
+    RSVP,
+    Confidentiality,
+    Outcome,
+    ReminderRule,
+    Session,
+    SessionFormat,
+)
+from exchanges.models import (
+    ActivityLog,
+    Application,
+    ApplicationStatus,
+    Membership,
+    Organization,
+    Program,
+    ProgramKind,
+    ProgramStatus,
+    Role,
+    Side,
+)
+from participants.models import Notification, User
+
+DEMO_PASSWORD = "parley-demo-2026"  # noqa: S105 - demo data only; never used outside `make run`
+
+LOGINS = [
+    ("admin@parley.example", "Platform admin", "platform admin (Django admin)"),
+    ("staff@parley.example", "Maria (Bridges staff)", "staff: owner of Bridges for Peace"),
+    ("coordinator@parley.example", "Yusuf (coordinator)", "staff: coordinator"),
+    ("facilitator@parley.example", "Anna (facilitator)", "facilitator"),
+    ("participant@parley.example", "Eleni", "participant (accepted)"),
+]
+
+PROGRAMS = [
+    # (org, kind, title, sides, capacity, status, days from today to start, length)
+    ("bridges", ProgramKind.DIALOGUE, "Nicosia Listening Circles",
+     ["Greek Cypriot", "Turkish Cypriot"], 12, ProgramStatus.PUBLISHED, 14, 90),
+    ("bridges", ProgramKind.STUDENT_EXCHANGE, "Two Shores Student Exchange",
+     ["Greek Cypriot", "Turkish Cypriot"], 20, ProgramStatus.PUBLISHED, 40, 30),
+    ("bridges", ProgramKind.FACULTY_EXCHANGE, "Shared Histories Faculty Exchange",
+     ["Greek Cypriot", "Turkish Cypriot", "Armenian Cypriot"], 9, ProgramStatus.DRAFT, 60, 20),
+    ("bridges", ProgramKind.SPORTS, "Mixed Teams Football Camp",
+     ["Israeli", "Palestinian"], 16, ProgramStatus.CLOSED, -30, 10),
+    ("common", ProgramKind.FAITH, "Abrahamic Neighbours",
+     ["Israeli", "Palestinian"], 10, ProgramStatus.PUBLISHED, 21, 60),
+    ("common", ProgramKind.CULTURAL, "Songs Across the Line",
+     ["Armenian", "Azerbaijani"], 8, ProgramStatus.PUBLISHED, 30, 14),
+    ("common", ProgramKind.SCIENTIFIC, "Water Futures Science Exchange",
+     ["Israeli", "Jordanian", "Palestinian"], 12, ProgramStatus.ARCHIVED, -200, 30),
+]
+
+PARTICIPANTS = [
+    ("participant@parley.example", "Eleni", "Eleni Georgiou", "CY", "Asia/Nicosia"),
+    ("deniz@parley.example", "Deniz", "Deniz Kaya", "CY", "Asia/Nicosia"),
+    ("andreas@parley.example", "Andreas", "Andreas Christou", "CY", "Europe/Athens"),
+    ("ayse@parley.example", "Ayşe", "Ayşe Yılmaz", "CY", "Europe/Istanbul"),
+    ("noa@parley.example", "Noa", "Noa Levi", "IL", "Asia/Jerusalem"),
+    ("omar@parley.example", "Omar", "Omar Haddad", "PS", "Asia/Hebron"),
+    ("lilit@parley.example", "Lilit", "Lilit Hakobyan", "AM", "Asia/Yerevan"),
+    ("elvin@parley.example", "Elvin", "Elvin Mammadov", "AZ", "Asia/Baku"),
+    ("sara@parley.example", "Sara", "Sara Mizrahi", "IL", "Asia/Jerusalem"),
+    ("karim@parley.example", "Karim", "Karim Nasser", "PS", "Asia/Gaza"),
+    ("hasmik@parley.example", "Hasmik", "Hasmik Petrosyan", "AM", "Europe/Paris"),
+    ("rana@parley.example", "Rana", "Rana Aliyeva", "AZ", "Asia/Baku"),
+]
+
+STATUS_CYCLE = [
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.PENDING,
+    ApplicationStatus.WAITLISTED,
+    ApplicationStatus.DECLINED,
+    ApplicationStatus.WITHDRAWN,
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo organizations, programs, participants, sessions and messages."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = self._users()
+        orgs = self._organizations(users)
+        for spec in PROGRAMS:
+            self._program(orgs[spec[0]], *spec[1:], users=users)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of:"))
+        for email, _name, what in LOGINS:
+            self.stdout.write(f"  {email:<30} {DEMO_PASSWORD}   ({what})")
+
+    def _user(self, email, display_name, **extra):
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"display_name": display_name, **extra}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.terms_version = "2026-11"
+            user.terms_accepted_at = timezone.now()
+            user.save()
+        return user
+
+    def _users(self):
+        users = {}
+        for email, name, _what in LOGINS:
+            users[email] = self._user(
+                email, name, is_staff=email.startswith("admin"),
+                is_superuser=email.startswith("admin"), timezone="Asia/Nicosia",
+            )
+        for email, name, legal, country, tz in PARTICIPANTS:
+            users[email] = self._user(
+                email, name, legal_name=legal, country=country, timezone=tz
+            )
+        return users
+
+    def _organizations(self, users):
+        bridges, _ = Organization.objects.get_or_create(
+            slug="bridges",
+            defaults={"name": "Bridges for Peace", "website": "https://bridges.example",
+                      "description": "Dialogue and exchange programs across the Green Line."},
+        )
+        common, _ = Organization.objects.get_or_create(
+            slug="common-ground",
+            defaults={"name": "Common Ground Initiative", "website": "https://common.example",
+                      "description": "Faith, cultural and science exchanges in the region."},
+        )
+        for org, email, role in [
+            (bridges, "staff@parley.example", Role.OWNER),
+            (bridges, "coordinator@parley.example", Role.COORDINATOR),
+            (bridges, "facilitator@parley.example", Role.FACILITATOR),
+            (common, "coordinator@parley.example", Role.OWNER),
+        ]:
+            Membership.objects.get_or_create(organization=org, user=users[email],
+                                             defaults={"role": role})
+        return {"bridges": bridges, "common": common}
+
+    def _program(self, org, kind, title, side_names, capacity, status, start_in, length, *,
+                 users):
+        today = timezone.localdate()
+        program, created = Program.objects.get_or_create(
+            organization=org, title=title,
+            defaults={
+                "kind": kind, "capacity": capacity, "status": status,
+                "summary": f"A {ProgramKind(kind).label} bringing people from "
+                           f"{' and '.join(side_names)} communities together.",
+                "description": "Small groups meet regularly with trained facilitators. "
+                               "Participants agree to ground rules that protect everyone.",
+                "location": "Nicosia" if org.slug == "bridges" else "",
+                "is_online": org.slug != "bridges",
+                "starts_on": today + timedelta(days=start_in),
+                "ends_on": today + timedelta(days=start_in + length),
+            },
+        )
+        if not created:
+            return program
+        sides = [Side.objects.create(program=program, name=n, position=i)
+                 for i, n in enumerate(side_names)]
+        ReminderRule.objects.bulk_create(
+            ReminderRule(program=program, kind=k, offset_minutes=m)
+            for k, m in DEFAULT_REMINDER_SCHEDULE
+        )
+        self._applications(program, sides, users)
+        self._sessions(program, users)
+        ActivityLog.objects.create(
+            actor=users["staff@parley.example"], organization=org, verb="program.created",
+            target_type="program", target_id=str(program.pk), target_repr=program.title,
+        )
+        return program
+
+    def _applications(self, program, sides, users):
+        if program.status == ProgramStatus.DRAFT:
+            return
+        people = [users[p[0]] for p in PARTICIPANTS]
+        now = timezone.now()
+        for i, person in enumerate(people):
+            status = STATUS_CYCLE[i % len(STATUS_CYCLE)]
+            if person.email == "participant@parley.example":
+                status = ApplicationStatus.ACCEPTED
+            app = Application.objects.create(
+                program=program, side=sides[i % len(sides)], applicant=person, status=status,
+                motivation="I want to meet people from the other side and listen.",
+                created_at=now - timedelta(days=20 - i),
+                decided_at=None if status == ApplicationStatus.PENDING else now - timedelta(days=3),
+            )
+            Notification.objects.get_or_create(
+                dedupe_key=f"application-received:{app.pk}",
+                defaults={"recipient": person, "organization": program.organization,
+                          "kind": "application_received", "due_at": app.created_at,
+                          "status": "sent", "sent_at": app.created_at,
+                          "subject": f"We received your application to {program.title}",
+                          "context": {"application": app.pk}},
+            )
+
+    def _sessions(self, program, users):
+        tz = ZoneInfo("Asia/Nicosia")
+        accepted = Application.objects.filter(program=program, status=ApplicationStatus.ACCEPTED)
+        plans = [
+            (-7, "Opening circle: why we came", SessionFormat.STORYTELLING, Confidentiality.OPEN),
+            (3, "What the other side fears", SessionFormat.SUSTAINED_DIALOGUE,
+             Confidentiality.CHATHAM_HOUSE),
+            (10, "Joint ideas for the buffer zone", SessionFormat.JOINT_BRAINSTORMING,
+             Confidentiality.OFF_RECORD),
+        ]
+        for day, title, fmt, rule in plans:
+            start = datetime.combine(timezone.localdate() + timedelta(days=day), time(18, 0), tz)
+            session = Session.objects.create(
+                program=program, title=title, format=fmt, starts_at=start,
+                ends_at=start + timedelta(hours=2), timezone="Asia/Nicosia",
+                location=program.location, online_url="https://meet.example/parley-demo"
+                if program.is_online else "", confidentiality=rule,
+                ground_rules="" if rule == Confidentiality.OPEN else
+                "We listen without interrupting. Nothing said here is attributed to anyone.",
+            )
+            if program.organization.slug == "bridges":
+                session.facilitators.add(users["facilitator@parley.example"])
+            for app in accepted:
+                RSVP.objects.create(
+                    session=session, participant_id=app.applicant_id, response="yes",
+                    ground_rules_accepted_at=None if rule == Confidentiality.OPEN else
+                    timezone.now(),
+                    attended=True if day < 0 else None,
+                )
+                if day > 0:
+                    due = start - timedelta(hours=24)
+                    Notification.objects.get_or_create(
+                        dedupe_key=f"session_reminder:{session.pk}:{app.applicant_id}:-1440",
+                        defaults={"recipient_id": app.applicant_id, "kind": "session_reminder",
+                                  "organization": program.organization, "due_at": due,
+                                  "context": {"session": session.pk, "offset": -1440}},
+                    )
+            if day < 0:
+                Outcome.objects.create(
+                    session=session, kind="idea", author=users["facilitator@parley.example"],
+                    text="A joint youth choir rehearsing on both sides of the line.",
+                )

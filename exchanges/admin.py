@@ -1,0 +1,73 @@
+from django.contrib import admin
+
+from exchanges.models import ActivityLog, Application, Membership, Organization, Program, Side
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "website", "require_two_factor", "created_at"]
+    search_fields = ["name", "slug"]
+    list_filter = ["require_two_factor", "created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role", "organization"]
+    search_fields = ["user__email", "user__display_name", "organization__name"]
+    list_select_related = ["user", "organization"]
+    raw_id_fields = ["user"]
+
+
+class SideInline(admin.TabularInline):
+    model = Side
+    extra = 0
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["title", "organization", "kind", "status", "starts_on", "ends_on", "capacity",
+                    "balance"]
+    list_filter = ["status", "kind", "balance", "organization", "starts_on"]
+    search_fields = ["title", "summary", "organization__name"]
+    date_hierarchy = "starts_on"
+    list_select_related = ["organization"]
+    inlines = [SideInline]
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["applicant", "program", "side", "status", "created_at", "decided_at"]
+    list_filter = ["status", "program__organization", "program__kind", "created_at"]
+    search_fields = ["applicant__email", "applicant__display_name", "program__title"]
+    list_select_related = ["applicant", "program", "side"]
+    raw_id_fields = ["applicant", "program", "side"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ActivityLog)
+class ActivityLogAdmin(admin.ModelAdmin):
+    """Read-only: the log is evidence, so nobody edits or deletes it here."""
+
+    list_display = ["created_at", "actor", "verb", "target_repr", "organization", "ip_address"]
+    list_filter = ["verb", "organization", "created_at"]
+    search_fields = ["verb", "target_repr", "actor__email", "actor__display_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor", "organization"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

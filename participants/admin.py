@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import Notification, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["-date_joined"]
+    list_display = [
+        "email", "display_name", "country", "timezone", "is_staff", "is_active", "date_joined"
+    ]
+    list_filter = ["is_staff", "is_active", "language", "notify_email", "date_joined"]
+    search_fields = ["email", "display_name", "legal_name"]
+    readonly_fields = ["date_joined", "last_login", "terms_accepted_at", "erased_at"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profile"), {"fields": ["display_name", "legal_name", "country", "languages",
+                                   "timezone", "language", "notify_email"]}),
+        (_("Consent"), {"fields": ["terms_version", "terms_accepted_at", "research_consent_at"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups",
+                                  "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined", "erased_at"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"],
+                "fields": ["email", "display_name", "password1", "password2"]}),
+    ]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["kind", "recipient", "organization", "due_at", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind", "organization", "due_at"]
+    search_fields = ["dedupe_key", "recipient__email", "recipient__display_name", "subject"]
+    date_hierarchy = "due_at"
+    list_select_related = ["recipient", "organization"]
+    raw_id_fields = ["recipient"]
+    readonly_fields = ["dedupe_key", "attempts", "last_error", "claimed_at", "sent_at",
+                       "subject", "context", "created_at", "updated_at"]

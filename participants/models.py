@@ -1,0 +1,181 @@
+"""People: the User (email login) with its participant profile, and the outbox."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a known IANA timezone name (e.g. Asia/Nicosia)."),
+            code="invalid_timezone",
+            params={"value": value},
+        )
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. The profile lives on the user: every person is a participant.
+
+    `display_name` is what other participants see (it may be a pseudonym);
+    `email` and `legal_name` are private to the person and to the staff of
+    organizations they applied to.
+    """
+
+    email = models.EmailField(_("email"), max_length=254)
+    display_name = models.CharField(_("display name"), max_length=80)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    languages = models.CharField(
+        _("languages"), max_length=200, blank=True, help_text=_("Comma-separated, e.g. en, el, tr")
+    )
+    timezone = models.CharField(
+        _("timezone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
+    language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    notify_email = models.BooleanField(
+        _("reminder and follow-up emails"),
+        default=True,
+        help_text=_("Notices about your own applications and cancellations are always sent."),
+    )
+    terms_version = models.CharField(_("terms version accepted"), max_length=20, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
+    research_consent_at = models.DateTimeField(
+        _("research consent given at"), null=True, blank=True
+    )
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+
+    is_staff = models.BooleanField(_("platform admin"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=dj_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.display_name or f"user {self.pk}"
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    CANCELLED = "cancelled", _("cancelled")
+    MISSED = "missed", _("missed")
+    FAILED = "failed", _("failed")
+
+
+class Notification(models.Model):
+    """One outgoing message in the transactional outbox.
+
+    Written in the same transaction as the change that causes it; the dispatcher
+    claims due pending rows and sends them. `dedupe_key` makes planning idempotent
+    and gives the email its stable Message-ID.
+    """
+
+    Status = NotificationStatus
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    organization = models.ForeignKey(
+        "exchanges.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200)
+    due_at = models.DateTimeField(_("due at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=NotificationStatus.choices, default="pending"
+    )
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=250, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-due_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=NotificationStatus.values),
+                name="notification_status_valid",
+            ),
+        ]
+        indexes = [
+            # The dispatcher's claim: due pending rows, oldest first. Partial, so its
+            # size follows the pending backlog, not the whole history.
+            models.Index(
+                fields=["due_at"],
+                name="notification_pending_due",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["status", "claimed_at"], name="notification_status_claimed"),
+            models.Index(fields=["recipient", "-due_at"], name="notification_recipient_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient_id} @ {self.due_at:%Y-%m-%d %H:%M}"

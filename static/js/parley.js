@@ -1,0 +1,40 @@
+/* Parley — small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // htmx requests carry Django's CSRF token.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = csrfToken();
+    if (token) {
+      event.detail.headers["X-CSRFToken"] = token;
+    }
+  });
+
+  // <button data-confirm="Withdraw your application?"> asks before submitting.
+  // Works for buttons, links and forms (data-confirm on the <form>).
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest("[data-confirm]");
+    if (!el || el.tagName === "FORM") {
+      return;
+    }
+    if (!window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute && form.hasAttribute("data-confirm")) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    }
+  }, true);
+})();

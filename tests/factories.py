@@ -1,0 +1,101 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from dialogues.models import Session
+from exchanges.models import Application, Membership, Organization, Program, Side
+from participants.models import Notification, User
+
+PASSWORD = "a-Long-test-passphrase-7"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    display_name = factory.Sequence(lambda n: f"Person {n}")
+    legal_name = factory.Sequence(lambda n: f"Legal Name {n}")
+    timezone = "UTC"
+    password = factory.django.Password(PASSWORD)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "coordinator"
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Program {n}")
+    kind = "dialogue"
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+    ends_on = factory.LazyAttribute(lambda p: p.starts_on + timedelta(days=60))
+    capacity = 10
+    balance = "parity"
+    status = "published"
+
+
+class SideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Side
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Side {n}")
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    side = factory.SubFactory(SideFactory)
+    program = factory.SelfAttribute("side.program")
+    applicant = factory.SubFactory(UserFactory)
+    status = "pending"
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    program = factory.SubFactory(ProgramFactory)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    format = "storytelling"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda s: s.starts_at + timedelta(hours=2))
+    timezone = "Asia/Nicosia"
+    confidentiality = "open"
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "application_received"
+    dedupe_key = factory.Sequence(lambda n: f"test:{n}")
+    due_at = factory.LazyFunction(timezone.now)
+
+
+def program_with_sides(*names: str, **kwargs) -> Program:
+    program = ProgramFactory(**kwargs)
+    for position, name in enumerate(names or ("North", "South")):
+        SideFactory(program=program, name=name, position=position)
+    return program
