@@ -1,9 +1,19 @@
-"""Shared pieces of the v1 API: pagination, the error shape, domain errors."""
+"""Shared pieces of the v1 API: pagination and the error shape.
 
+Services raise Django's ValidationError (400, `{"field": ["message"]}`) and
+config.errors.Conflict (409, `{"detail", "code"}`); this handler translates both,
+so API views call services without try/except.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import Conflict
 
 
 class Pagination(PageNumberPagination):
@@ -12,15 +22,21 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
 
-class Conflict(APIException):
-    """409 with a machine-readable code, e.g. `side_full`."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
+def _django_errors(exc: DjangoValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        errors = {field: [str(m) for e in errs for m in e.messages]
+                  for field, errs in exc.error_dict.items()}
+        if NON_FIELD_ERRORS in errors:
+            errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
+        return errors
+    return {"non_field_errors": [str(m) for m in exc.messages]}
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, Conflict):
+        return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(_django_errors(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

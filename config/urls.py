@@ -13,7 +13,11 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("participants.urls")),
+    path("", include("exchanges.urls")),
+    path("", include("dialogues.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -14,7 +15,7 @@ def _check_database() -> str:
 
 
 def _check_broker() -> str:
-    with celery_app.connection_for_write() as conn:
+    with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return "ok"
 

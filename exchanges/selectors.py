@@ -1,9 +1,64 @@
-"""Read queries shared by pages and the API."""
+"""Read queries and permission questions shared by pages and the API.
 
-from django.db.models import Q, QuerySet
+Visibility is decided here once: a caller who may not see an object gets a
+queryset without it, so views answer 404 rather than 403.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from exchanges.models import Program, ProgramStatus
+from exchanges.models import (
+    STAFF_ROLES,
+    Application,
+    ApplicationStatus,
+    Membership,
+    Organization,
+    Program,
+    ProgramStatus,
+)
+
+PUBLIC_STATUSES = (ProgramStatus.PUBLISHED, ProgramStatus.CLOSED)
+
+
+def role_in(user, organization_id: int) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(user=user, organization_id=organization_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def is_staff_of(user, organization_id: int) -> bool:
+    """Owners and coordinators: they run programs, applications and sessions."""
+    return role_in(user, organization_id) in STAFF_ROLES
+
+
+def is_member_of(user, organization_id: int) -> bool:
+    return role_in(user, organization_id) is not None
+
+
+def organizations_of(user) -> QuerySet[Organization]:
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user).order_by("name")
+
+
+def programs_visible_to(user) -> QuerySet[Program]:
+    """Published and closed programs, plus those of the caller's organizations and
+    those the caller applied to."""
+    visible = Q(status__in=PUBLIC_STATUSES)
+    if user.is_authenticated:
+        member = Membership.objects.filter(user=user, organization=OuterRef("organization"))
+        applied = Application.objects.filter(applicant=user, program=OuterRef("pk"))
+        visible |= Q(Exists(member)) | Q(Exists(applied))
+    return (
+        Program.objects.filter(visible)
+        .select_related("organization")
+        .prefetch_related("sides")
+        .order_by("starts_on", "id")
+    )
 
 
 def programs_open_for_applications() -> QuerySet[Program]:
@@ -13,4 +68,49 @@ def programs_open_for_applications() -> QuerySet[Program]:
         .select_related("organization")
         .prefetch_related("sides")
         .order_by("starts_on", "id")
+    )
+
+
+def programs_staffed_by(user) -> QuerySet[Program]:
+    """Programs the caller may manage (owner or coordinator of their organization)."""
+    if not user.is_authenticated:
+        return Program.objects.none()
+    staff = Membership.objects.filter(
+        user=user, organization=OuterRef("organization"), role__in=STAFF_ROLES
+    )
+    return Program.objects.filter(Exists(staff)).select_related("organization")
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    """Own applications, and every application to programs the caller staffs."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    staff = Membership.objects.filter(
+        user=user, organization=OuterRef("program__organization"), role__in=STAFF_ROLES
+    )
+    return (
+        Application.objects.filter(Q(applicant=user) | Q(Exists(staff)))
+        .select_related("program__organization", "side", "applicant")
+        .order_by("created_at", "id")
+    )
+
+
+def is_accepted_to(user, program_id: int) -> bool:
+    return user.is_authenticated and Application.objects.filter(
+        applicant=user, program_id=program_id, status=ApplicationStatus.ACCEPTED
+    ).exists()
+
+
+def can_see_personal_data(viewer, person) -> bool:
+    """Email and legal name: the person themselves, and staff of organizations the
+    person applied to."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.pk == person.pk:
+        return True
+    staff = Membership.objects.filter(
+        user=viewer, role__in=STAFF_ROLES, organization=OuterRef("organization")
+    )
+    return (
+        Program.objects.filter(Exists(staff), applications__applicant=person).exists()
     )

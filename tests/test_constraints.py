@@ -109,7 +109,7 @@ def test_one_rsvp_per_session_and_person():
 
 def test_rsvp_response_must_be_yes_or_no():
     refused(lambda: RSVP.objects.create(
-        session=SessionFactory(), participant=UserFactory(), response="maybe"))
+        session=SessionFactory(), participant=UserFactory(), response="meh"))
 
 
 def test_outcome_kind_must_be_known():

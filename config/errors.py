@@ -1,0 +1,10 @@
+"""Errors that services raise and every entry point (pages, API, admin) translates."""
+
+
+class Conflict(Exception):
+    """A state conflict: the API answers 409 `{"detail", "code"}`, a page shows the message."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message

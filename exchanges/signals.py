@@ -1,0 +1,12 @@
+"""Hooks for the apps above `exchanges` (dialogues plans reminders on these).
+
+Sent by services inside their transaction, so receivers' writes commit or roll
+back with the change that caused them.
+"""
+
+from django.dispatch import Signal
+
+# sender=Program, program=...
+program_created = Signal()
+# sender=Application, application=..., previous_status=...
+application_status_changed = Signal()
