@@ -11,5 +11,7 @@ urlpatterns = [
     path("", include("participants.api_urls")),
     path("", include("exchanges.api_urls")),
     path("", include("dialogues.api_urls")),
+    path("", include("dialogues.reminders_api_urls")),
+    path("", include("participants.notifications_api_urls")),
     re_path(r"^.*$", api_not_found),
 ]

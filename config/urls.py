@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("participants.urls")),
     path("", include("exchanges.urls")),
     path("", include("dialogues.urls")),
+    path("", include("dialogues.reminders_urls")),
+    path("", include("participants.notifications_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
