@@ -377,7 +377,7 @@ def application_withdraw(*, application: Application, actor: User) -> Applicatio
             raise Conflict("invalid_transition", _("This application is already withdrawn."))
         previous = _set_status(application, ApplicationStatus.WITHDRAWN, actor)
         if previous == ApplicationStatus.ACCEPTED:
-            _fill_free_seats(program, actor)
+            _fill_free_seats(program, actor, freed_side_id=application.side_id)
     return application
 
 
@@ -395,7 +395,7 @@ def _decide(application: Application, actor: User, to: str) -> Application:
             _ensure_seat(program, application.side_id)
         previous = _set_status(application, to, actor)
         if previous == ApplicationStatus.ACCEPTED:
-            _fill_free_seats(program, actor)
+            _fill_free_seats(program, actor, freed_side_id=application.side_id)
     return application
 
 
@@ -489,10 +489,12 @@ def _ensure_seat(program: Program, side_id: int) -> None:
         raise problem
 
 
-def _fill_free_seats(program: Program, actor: User) -> None:
-    """Give every free seat to the oldest waitlisted application that fits.
+def _fill_free_seats(program: Program, actor: User, freed_side_id: int | None = None) -> None:
+    """Give free seats to the oldest waitlisted applications that fit.
 
-    Same side under parity, any side under none. The caller holds the program lock.
+    A seat freed on one side goes to that side under parity, to any side under
+    none; after a capacity or sides change every side is considered. The caller
+    holds the program lock.
     """
     accepted = _accepted_by_side(program)
     side_count = program.sides.count()
@@ -501,6 +503,8 @@ def _fill_free_seats(program: Program, actor: User) -> None:
         .select_related("applicant", "program")
         .order_by("created_at", "id")
     )
+    if freed_side_id is not None and program.balance == Balance.PARITY:
+        waitlist = waitlist.filter(side_id=freed_side_id)
     for application in waitlist:
         if sum(accepted.values()) >= program.capacity:
             return
