@@ -41,25 +41,34 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+def _open(browser, live_server, **options):
+    """A fresh browser context; any Content-Security-Policy violation fails the test."""
+    context = browser.new_context(base_url=live_server.url, **options)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return context, page, violations
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, page, violations = _open(browser, live_server,
+                                      viewport={"width": 1280, "height": 900})
     yield page
     context.close()
+    assert violations == []
 
 
 @pytest.fixture
 def phone(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True,
-        has_touch=True,
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page, violations = _open(browser, live_server,
+                                      viewport={"width": 390, "height": 844}, is_mobile=True,
+                                      has_touch=True)
     yield page
     context.close()
+    assert violations == []
 
 
 def screenshot(page, name: str) -> Path:

@@ -16,3 +16,10 @@ def test_demo_admin_signs_in_and_reviews_the_activity_log(page):
     assert page.locator("td.field-verb", has_text="program.created").first.is_visible()
     path = screenshot(page, "admin-activity-log")
     assert path.stat().st_size > 10_000
+
+
+def test_api_docs_render_offline_under_the_content_security_policy(page):
+    page.goto("/api/v1/docs/")
+    page.locator(".swagger-ui .info .title").wait_for()
+    assert "Parley API" in page.locator(".swagger-ui .info .title").inner_text()
+    screenshot(page, "api-docs")
