@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 import environ
+from celery.schedules import crontab
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -308,6 +309,10 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {
         "task": "participants.tasks.dispatch_outbox_task",
         "schedule": _typed("OUTBOX_DISPATCH_EVERY", env.float, default=30.0),
+    },
+    "erase-expired-participants": {
+        "task": "exchanges.tasks.erase_expired_participants_task",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 

@@ -93,6 +93,11 @@ def erase_account(*, user: User, password: str, ip_address: str | None = None) -
     Anonymous counts (applications per side, attendance) stay true."""
     if not user.check_password(password):
         raise ValidationError({"password": _("The password is not correct.")})
+    erase_personal_data(user=user, ip_address=ip_address)
+
+
+def erase_personal_data(*, user: User, ip_address: str | None = None) -> None:
+    """The erasure itself, for the person (after their password) and the retention job."""
     with transaction.atomic():
         for eraser in ERASERS:
             eraser(user)
