@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "participants",
     "exchanges",
     "dialogues",
@@ -89,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "exchanges.two_factor.TwoFactorRequiredMiddleware",
     "participants.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -199,6 +203,8 @@ SILENCED_SYSTEM_CHECKS = [
     # limited by the API's anonymous throttle instead.
     "axes.W006",
 ]
+
+OTP_TOTP_ISSUER = "Parley"
 
 # --- Static files -----------------------------------------------------------------
 STATIC_URL = "static/"

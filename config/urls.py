@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config.views import healthz
+from exchanges import two_factor
 from exchanges.views import home
 
 admin.site.site_header = _("Parley administration")
@@ -15,6 +16,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/two-factor/", two_factor.setup, name="two_factor_setup"),
+    path("account/two-factor/qr.svg", two_factor.qr_code, name="two_factor_qr"),
+    path("account/two-factor/verify/", two_factor.verify, name="two_factor_verify"),
     path("", include("participants.urls")),
     path("", include("exchanges.urls")),
     path("", include("dialogues.urls")),
