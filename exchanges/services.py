@@ -223,7 +223,7 @@ def _apply_sides(program: Program, sides: list[SideSpec]) -> None:
     # Two passes so that swapping two names never trips the unique constraint.
     for side in existing.values():
         if side.pk in kept:
-            side.name = f"\x00{side.pk}"
+            side.name = f"\u2060renaming {side.pk}"  # PostgreSQL refuses NUL in text
             side.save(update_fields=["name"])
     for position, spec in enumerate(sides):
         if spec.id is None:

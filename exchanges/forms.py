@@ -1,0 +1,161 @@
+"""Forms of the exchanges pages: they check shape; the services decide the rules."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from exchanges.models import ApplicationStatus, Balance, ProgramKind, Role
+from exchanges.services import SideSpec
+from participants.forms import add_service_errors  # noqa: F401 - re-exported for views
+
+EXTRA_SIDE_ROWS = 2
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False,
+                                  max_length=5000)
+    website = forms.URLField(label=_("Website"), required=False, max_length=200)
+
+
+class MemberInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"),
+        help_text=_("The person must already have a Parley account with this email: ask them "
+                    "to sign up first."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.COORDINATOR)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class ProgramForm(forms.Form):
+    """Program fields plus its sides as parallel lists `side_id` / `side_name`.
+
+    Existing sides come with their id: renaming keeps the id, blanking removes the
+    side. Rows without an id add a side; blank ones are ignored.
+    """
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ProgramKind.choices)
+    summary = forms.CharField(label=_("Summary"), max_length=300, required=False,
+                              help_text=_("One or two sentences shown on the catalogue card."))
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea,
+                                  max_length=20000, required=False)
+    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+    is_online = forms.BooleanField(label=_("Online"), required=False)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+    applications_close_at = forms.DateTimeField(
+        label=_("Applications close at"), required=False, widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1)
+    balance = forms.ChoiceField(label=_("Balance rule"), choices=Balance.choices,
+                                initial=Balance.PARITY)
+
+    def __init__(self, *args, sides=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group_errors: dict[str, list[str]] = {"sides": []}
+        zone = timezone.get_current_timezone_name()
+        self.fields["applications_close_at"].help_text = _(
+            "In your timezone (%(zone)s). Leave empty to accept applications until you "
+            "close the program."
+        ) % {"zone": zone}
+        if self.is_bound:
+            ids = self.data.getlist("side_id")
+            names = self.data.getlist("side_name")
+            self.side_rows = [(sid, name) for sid, name in zip(ids, names, strict=False)]
+        else:
+            self.side_rows = [(str(side.pk), side.name) for side in sides]
+            self.side_rows += [("", "")] * EXTRA_SIDE_ROWS
+
+    def clean(self):
+        cleaned = super().clean()
+        specs = []
+        for side_id, name in self.side_rows:
+            name = name.strip()
+            if not name:
+                continue  # a blank new row is ignored; a blank existing side is removed
+            if side_id and not side_id.isdigit():
+                raise ValidationError(_("A side could not be read. Reload the page."))
+            specs.append(SideSpec(name=name, id=int(side_id) if side_id else None))
+        cleaned["sides"] = specs
+        return cleaned
+
+    def program_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+    def side_inputs(self):
+        """Rows for the template: (index, id, name)."""
+        return [(i, sid, name) for i, (sid, name) in enumerate(self.side_rows)]
+
+
+class ApplyForm(forms.Form):
+    side = forms.ModelChoiceField(label=_("Your side"), queryset=None, empty_label=None,
+                                  widget=forms.RadioSelect)
+    motivation = forms.CharField(
+        label=_("Why do you want to take part?"), widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=4000,
+        help_text=_("Seen only by the organizers."),
+    )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["side"].queryset = program.sides.all()
+
+
+class CatalogueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("All kinds")), *ProgramKind.choices])
+    organization = forms.ChoiceField(label=_("Organization"), required=False)
+    open = forms.BooleanField(label=_("Open for applications now"), required=False)
+
+    def __init__(self, *args, organizations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = [("", _("All organizations"))] + [
+            (org.slug, org.name) for org in organizations
+        ]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {"kind": data["kind"], "organization": data["organization"],
+                "search": data["q"], "open_now": data["open"]}
+
+
+class ApplicationFilterForm(forms.Form):
+    side = forms.ChoiceField(label=_("Side"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *ApplicationStatus.choices])
+
+    def __init__(self, *args, sides=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["side"].choices = [("", _("All sides"))] + [
+            (str(side.pk), side.name) for side in sides
+        ]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {"side": self.cleaned_data["side"], "status": self.cleaned_data["status"]}

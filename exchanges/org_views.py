@@ -1,0 +1,138 @@
+"""Web pages for organizations: my organizations, a dashboard, members."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.errors import Conflict
+from exchanges import queries, services
+from exchanges.forms import MemberInviteForm, MemberRoleForm, OrganizationForm, add_service_errors
+from exchanges.models import STAFF_ROLES, Membership, ProgramStatus, Role
+
+
+def _membership_or_404(request, slug) -> Membership:
+    membership = queries.membership_of(request.user, slug)
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def _owner_or_403(request, slug) -> Membership:
+    membership = _membership_or_404(request, slug)
+    if membership.role != Role.OWNER:
+        raise PermissionDenied
+    return membership
+
+
+@login_required
+def organization_list(request):
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("“%(name)s” was created, and you are its owner.")
+                             % {"name": organization.name})
+            return redirect("exchanges:org-dashboard", slug=organization.slug)
+    return render(request, "exchanges/organization_list.html", {
+        "memberships": queries.memberships_with_roles(request.user), "form": form,
+    })
+
+
+@login_required
+def organization_dashboard(request, slug):
+    membership = _membership_or_404(request, slug)
+    organization = membership.organization
+    programs = list(queries.organization_programs(organization))
+    by_status = [
+        (status, label, [p for p in programs if p.status == status])
+        for status, label in ProgramStatus.choices
+    ]
+    return render(request, "exchanges/organization_dashboard.html", {
+        "organization": organization,
+        "membership": membership,
+        "can_manage": membership.role in STAFF_ROLES,
+        "by_status": by_status,
+        "has_programs": bool(programs),
+        "pending_total": sum(p.pending_count for p in programs),
+        "activity": queries.recent_activity(organization),
+    })
+
+
+@login_required
+def organization_members(request, slug):
+    membership = _membership_or_404(request, slug)
+    form = MemberInviteForm(request.POST or None)
+    if request.method == "POST":
+        if membership.role != Role.OWNER:
+            raise PermissionDenied
+        if form.is_valid() and _add_member(request, membership.organization, form):
+            return redirect("exchanges:org-members", slug=slug)
+    return render(request, "exchanges/organization_members.html", {
+        "organization": membership.organization,
+        "membership": membership,
+        "is_owner": membership.role == Role.OWNER,
+        "members": queries.organization_members(membership.organization),
+        "form": form,
+        "roles": Role.choices,
+    })
+
+
+def _add_member(request, organization, form) -> bool:
+    try:
+        added = services.membership_add(organization=organization, actor=request.user,
+                                        **form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    messages.success(request, _("%(name)s was added as %(role)s.")
+                     % {"name": added.user.display_name, "role": added.get_role_display()})
+    return True
+
+
+def _member_or_404(request, slug, pk) -> Membership:
+    owner = _owner_or_403(request, slug)
+    return get_object_or_404(
+        Membership.objects.select_related("user"), pk=pk, organization=owner.organization
+    )
+
+
+@login_required
+@require_POST
+def member_role(request, slug, pk):
+    member = _member_or_404(request, slug, pk)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose owner, coordinator or facilitator."))
+        return redirect("exchanges:org-members", slug=slug)
+    try:
+        member = services.membership_change_role(membership=member, actor=request.user,
+                                                 role=form.cleaned_data["role"])
+    except Conflict as conflict:
+        messages.error(request, conflict.message)
+    else:
+        messages.success(request, _("%(name)s is now %(role)s.")
+                         % {"name": member.user.display_name, "role": member.get_role_display()})
+    return redirect("exchanges:org-members", slug=slug)
+
+
+@login_required
+@require_POST
+def member_remove(request, slug, pk):
+    member = _member_or_404(request, slug, pk)
+    try:
+        services.membership_remove(membership=member, actor=request.user)
+    except Conflict as conflict:
+        messages.error(request, conflict.message)
+        return redirect("exchanges:org-members", slug=slug)
+    messages.success(request, _("%(name)s was removed from the organization.")
+                     % {"name": member.user.display_name})
+    if member.user_id == request.user.pk:
+        return redirect("exchanges:org-list")
+    return redirect("exchanges:org-members", slug=slug)

@@ -1,0 +1,71 @@
+"""Account pages: sign up, the terms, profile & privacy."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from participants import services
+from participants.forms import ProfileForm, SignupForm, add_service_errors
+from participants.models import User
+
+SERVICE_TO_FORM = {"password": "password1", "terms_accepted": "accept_terms"}
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("exchanges:my-programs")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_register(
+                email=data["email"], password=data["password1"],
+                display_name=data["display_name"], terms_accepted=data["accept_terms"],
+                research_consent=data["research_consent"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, _renamed(error))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Parley, %(name)s. Browse the programs and "
+                                        "apply for one.") % {"name": user.display_name})
+            return redirect("exchanges:my-programs")
+    return render(request, "participants/signup.html", {"form": form})
+
+
+def _renamed(error: ValidationError) -> ValidationError:
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({SERVICE_TO_FORM.get(field, field): errors
+                            for field, errors in error.error_dict.items()})
+
+
+def terms(request):
+    return render(request, "participants/terms.html", {"version": settings.TERMS_VERSION})
+
+
+@login_required
+def profile(request):
+    user = request.user
+    initial = {name: getattr(user, name) for name in ProfileForm.base_fields
+               if name != "research_consent"}
+    initial["research_consent"] = user.research_consent_at is not None
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # A fresh instance: a refused change must not linger on request.user.
+            services.user_update_profile(user=User.objects.get(pk=user.pk),
+                                         **form.profile_fields())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            services.user_set_research_consent(
+                user=user, consent=form.cleaned_data["research_consent"]
+            )
+            messages.success(request, _("Your profile was saved."))
+            return redirect("participants:profile")
+    return render(request, "participants/profile.html", {"form": form})
