@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from exchanges.models import ApplicationStatus, Balance, ProgramKind, Role
+from exchanges.models import ActivityLog, ApplicationStatus, Balance, ProgramKind, Role
 from exchanges.services import SideSpec
 from participants.forms import add_service_errors  # noqa: F401 - re-exported for views
+from participants.models import User
 
 EXTRA_SIDE_ROWS = 2
 
@@ -159,3 +160,30 @@ class ApplicationFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         return {"side": self.cleaned_data["side"], "status": self.cleaned_data["status"]}
+
+
+class OrganizationSettingsForm(OrganizationForm):
+    require_two_factor = forms.BooleanField(
+        label=_("Staff must use two-factor sign-in"), required=False,
+        help_text=_("Every member then confirms each sign-in with a code from an authenticator "
+                    "app."),
+    )
+
+
+class ActivityFilterForm(forms.Form):
+    actor = forms.ModelChoiceField(label=_("Who"), queryset=User.objects.none(), required=False,
+                                   empty_label=_("Anyone"))
+    verb = forms.ChoiceField(label=_("What"), required=False)
+    since = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        log = ActivityLog.objects.filter(organization=organization)
+        self.fields["actor"].queryset = User.objects.filter(
+            pk__in=log.values("actor")).order_by("display_name")
+        self.fields["actor"].label_from_instance = lambda user: user.display_name
+        verbs = log.values_list("verb", flat=True).distinct().order_by("verb")
+        self.fields["verb"].choices = [("", _("Anything"))] + [(v, v) for v in verbs]

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,7 +11,14 @@ from django.views.decorators.http import require_POST
 
 from config.errors import Conflict
 from exchanges import queries, services
-from exchanges.forms import MemberInviteForm, MemberRoleForm, OrganizationForm, add_service_errors
+from exchanges.forms import (
+    ActivityFilterForm,
+    MemberInviteForm,
+    MemberRoleForm,
+    OrganizationForm,
+    OrganizationSettingsForm,
+    add_service_errors,
+)
 from exchanges.models import STAFF_ROLES, Membership, ProgramStatus, Role
 
 
@@ -136,3 +144,34 @@ def member_remove(request, slug, pk):
     if member.user_id == request.user.pk:
         return redirect("exchanges:org-list")
     return redirect("exchanges:org-members", slug=slug)
+
+
+@login_required
+def organization_settings(request, slug):
+    organization = _owner_or_403(request, slug).organization
+    form = OrganizationSettingsForm(request.POST or None, initial={
+        "name": organization.name, "description": organization.description,
+        "website": organization.website, "require_two_factor": organization.require_two_factor,
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(organization=organization, actor=request.user,
+                                         **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("exchanges:org-settings", slug=slug)
+    return render(request, "exchanges/organization_settings.html",
+                  {"organization": organization, "form": form})
+
+
+@login_required
+def organization_activity(request, slug):
+    """The organization's activity log, for its owners, with the admin's filters."""
+    organization = _owner_or_403(request, slug).organization
+    form = ActivityFilterForm(request.GET or None, organization=organization)
+    entries = queries.activity_log(organization, **(form.cleaned_data if form.is_valid() else {}))
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "exchanges/organization_activity.html",
+                  {"organization": organization, "form": form, "page": page})

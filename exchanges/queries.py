@@ -168,3 +168,17 @@ def recent_activity(organization: Organization, limit: int = 10) -> QuerySet[Act
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def activity_log(organization: Organization, *, actor=None, verb: str = "",
+                 since=None, until=None) -> QuerySet[ActivityLog]:
+    entries = ActivityLog.objects.filter(organization=organization).select_related("actor")
+    if actor is not None:
+        entries = entries.filter(actor=actor)
+    if verb:
+        entries = entries.filter(verb=verb)
+    if since:
+        entries = entries.filter(created_at__date__gte=since)
+    if until:
+        entries = entries.filter(created_at__date__lte=until)
+    return entries.order_by("-created_at", "-id")

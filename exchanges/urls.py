@@ -23,6 +23,8 @@ urlpatterns = [
     path("orgs/", org_views.organization_list, name="org-list"),
     path("orgs/<slug:slug>/", org_views.organization_dashboard, name="org-dashboard"),
     path("orgs/<slug:slug>/members/", org_views.organization_members, name="org-members"),
+    path("orgs/<slug:slug>/settings/", org_views.organization_settings, name="org-settings"),
+    path("orgs/<slug:slug>/activity/", org_views.organization_activity, name="org-activity"),
     path("orgs/<slug:slug>/members/<int:pk>/role/", org_views.member_role, name="member-role"),
     path("orgs/<slug:slug>/members/<int:pk>/remove/", org_views.member_remove,
          name="member-remove"),
