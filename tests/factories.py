@@ -99,3 +99,28 @@ def program_with_sides(*names: str, **kwargs) -> Program:
     for position, name in enumerate(names or ("North", "South")):
         SideFactory(program=program, name=name, position=position)
     return program
+
+
+class RSVPFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "dialogues.RSVP"
+
+    session = factory.SubFactory(SessionFactory)
+    participant = factory.SubFactory(UserFactory)
+    response = "yes"
+
+
+class OutcomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "dialogues.Outcome"
+
+    session = factory.SubFactory(SessionFactory)
+    kind = "idea"
+    text = factory.Sequence(lambda n: f"Idea {n}")
+
+
+def accepted_participant(program: Program, *, side: Side | None = None, **user_fields) -> User:
+    """A user with an accepted application to `program` (on its first side by default)."""
+    side = side or program.sides.first() or SideFactory(program=program)
+    return ApplicationFactory(program=program, side=side, status="accepted",
+                              applicant=UserFactory(**user_fields)).applicant

@@ -1,0 +1,127 @@
+"""Forms validate shape only; dialogues.services decides the rules."""
+
+import datetime as dt
+import zoneinfo
+from functools import cache
+
+from django import forms
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from dialogues.models import Confidentiality, OutcomeKind, RSVPResponse, SessionFormat
+from participants.models import User
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(n for n in zoneinfo.available_timezones() if "/" in n or n == "UTC")
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+class WallTimeField(forms.DateTimeField):
+    """A local wall time without a zone: the form's timezone field says where it is."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+    def to_python(self, value):
+        with timezone.override(dt.UTC):
+            aware = super().to_python(value)
+        return aware.replace(tzinfo=None) if aware else aware
+
+    def prepare_value(self, value):
+        return value
+
+
+class SessionForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    format = forms.ChoiceField(label=_("Format"), choices=[
+        (value, capfirst(label)) for value, label in SessionFormat.choices])
+    starts_at = WallTimeField(label=_("Starts"))
+    ends_at = WallTimeField(label=_("Ends"))
+    timezone = forms.ChoiceField(
+        label=_("Timezone"), choices=timezone_choices,
+        help_text=_("Start and end are times in this zone; everyone sees them in their own."),
+    )
+    location = forms.CharField(label=_("Place"), max_length=200, required=False)
+    online_url = forms.URLField(
+        label=_("Online link"), max_length=500, required=False,
+        help_text=_("Shown only to accepted participants, facilitators and staff."),
+    )
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, required=False,
+                                  help_text=_("Leave empty for no limit."))
+    facilitators = forms.ModelMultipleChoiceField(
+        label=_("Facilitators"), queryset=User.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    confidentiality = forms.ChoiceField(
+        label=_("Confidentiality rule"), choices=Confidentiality.choices,
+        widget=forms.RadioSelect,
+    )
+    ground_rules = forms.CharField(
+        label=_("Ground rules"), max_length=5000, required=False, widget=forms.Textarea,
+        help_text=_("Leave empty to use the default text for the chosen rule."),
+    )
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if members is not None:
+            self.fields["facilitators"].queryset = members
+        self.fields["facilitators"].label_from_instance = lambda user: user.display_name
+
+    def clean(self):
+        cleaned = super().clean()
+        zone = cleaned.get("timezone")
+        for name in ("starts_at", "ends_at"):
+            if zone and cleaned.get(name):
+                cleaned[name] = cleaned[name].replace(tzinfo=zoneinfo.ZoneInfo(zone))
+        return cleaned
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("facilitators", None)
+        return data
+
+    @staticmethod
+    def initial_for(session) -> dict:
+        zone = zoneinfo.ZoneInfo(session.timezone)
+        return {
+            "title": session.title, "format": session.format,
+            "starts_at": session.starts_at.astimezone(zone).replace(tzinfo=None),
+            "ends_at": session.ends_at.astimezone(zone).replace(tzinfo=None),
+            "timezone": session.timezone, "location": session.location,
+            "online_url": session.online_url, "capacity": session.capacity,
+            "facilitators": list(session.facilitators.all()),
+            "confidentiality": session.confidentiality, "ground_rules": session.ground_rules,
+        }
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to everyone who said yes."),
+    )
+
+
+class RSVPForm(forms.Form):
+    response = forms.ChoiceField(choices=RSVPResponse.choices)
+    accept_ground_rules = forms.BooleanField(label=_("I accept the ground rules"),
+                                             required=False)
+
+
+class AttendanceForm(forms.Form):
+    participant = forms.IntegerField()
+    attended = forms.TypedChoiceField(
+        choices=[("yes", _("Attended")), ("no", _("Absent")), ("", _("Not marked"))],
+        coerce=lambda v: {"yes": True, "no": False}.get(v), empty_value=None, required=False,
+    )
+
+
+class OutcomeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[
+        (OutcomeKind.IDEA, _("Idea")), (OutcomeKind.AGREEMENT, _("Agreement")),
+        (OutcomeKind.ACTION, _("Action"))],
+                             widget=forms.RadioSelect, initial=OutcomeKind.IDEA)
+    text = forms.CharField(label=_("What was said, agreed or decided"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}))

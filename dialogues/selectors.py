@@ -1,0 +1,155 @@
+"""Read queries and viewer permissions for sessions, shared by pages and the API.
+
+Each list is one query (plus a fixed number of prefetches), whatever its length.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from dialogues.models import RSVP, Confidentiality, Outcome, RSVPResponse, Session
+from exchanges.models import STAFF_ROLES, Application, ApplicationStatus, Membership, Program
+from exchanges.selectors import is_accepted_to, is_staff_of, programs_visible_to
+from participants.models import User
+
+
+def _with_facilitators(queryset: QuerySet[Session]) -> QuerySet[Session]:
+    return queryset.select_related("program__organization").prefetch_related(
+        Prefetch("facilitators", queryset=User.objects.only("id", "display_name"))
+    )
+
+
+def sessions_visible_to(user) -> QuerySet[Session]:
+    """Sessions of the programs the caller can see (drafts only to their own people)."""
+    return _with_facilitators(
+        Session.objects.filter(program__in=programs_visible_to(user).values("pk"))
+    )
+
+
+def sessions_of_program(program: Program) -> QuerySet[Session]:
+    return _with_facilitators(Session.objects.filter(program=program))
+
+
+@dataclass(frozen=True)
+class ProgramAccess:
+    """What the caller is to one program; computed once per page or request."""
+
+    user_id: int | None
+    is_staff: bool
+    is_accepted: bool
+
+    def is_facilitator(self, session: Session) -> bool:
+        # Uses the prefetched facilitators: no query per session.
+        return self.user_id is not None and any(
+            f.pk == self.user_id for f in session.facilitators.all()
+        )
+
+    def can_run(self, session: Session) -> bool:
+        return self.is_staff or self.is_facilitator(session)
+
+    def can_see_link(self, session: Session) -> bool:
+        return self.is_accepted or self.can_run(session)
+
+
+def program_access(user, program: Program) -> ProgramAccess:
+    if not user.is_authenticated:
+        return ProgramAccess(user_id=None, is_staff=False, is_accepted=False)
+    return ProgramAccess(
+        user_id=user.pk,
+        is_staff=is_staff_of(user, program.organization_id),
+        is_accepted=is_accepted_to(user, program.pk),
+    )
+
+
+def own_rsvp(user, session: Session) -> RSVP | None:
+    if not user.is_authenticated:
+        return None
+    return RSVP.objects.filter(session=session, participant=user).first()
+
+
+def can_read_outcomes(access: ProgramAccess, session: Session, rsvp: RSVP | None) -> bool:
+    if access.can_run(session):
+        return True
+    if not access.is_accepted:
+        return False
+    if session.confidentiality == Confidentiality.OFF_RECORD:
+        return rsvp is not None and rsvp.response == RSVPResponse.YES
+    return True
+
+
+def yes_count(session: Session) -> int:
+    return RSVP.objects.filter(session=session, response=RSVPResponse.YES).count()
+
+
+def attendees_of(session: Session) -> QuerySet[RSVP]:
+    """Everyone who answered, with their side (from their application) and no email."""
+    side = Application.objects.filter(
+        program_id=session.program_id, applicant_id=OuterRef("participant_id")
+    )
+    return (
+        RSVP.objects.filter(session=session)
+        .select_related("participant")
+        .only("id", "session_id", "participant_id", "response", "attended",
+              "ground_rules_accepted_at", "participant__id", "participant__display_name")
+        .annotate(side_name=Subquery(side.values("side__name")[:1]),
+                  side_position=Subquery(side.values("side__position")[:1]))
+        .order_by("side_position", "participant__display_name", "id")
+    )
+
+
+@dataclass(frozen=True)
+class SideCount:
+    name: str
+    yes: int
+    attended: int
+
+
+def headcount_by_side(attendees: list[RSVP]) -> list[SideCount]:
+    yes, attended, names = Counter(), Counter(), []
+    for rsvp in attendees:
+        name = rsvp.side_name or ""
+        if name not in names:
+            names.append(name)
+        yes[name] += rsvp.response == RSVPResponse.YES
+        attended[name] += rsvp.attended is True
+    return [SideCount(name=n, yes=yes[n], attended=attended[n]) for n in names]
+
+
+def outcomes_of(session: Session) -> QuerySet[Outcome]:
+    return Outcome.objects.filter(session=session).select_related("author").order_by(
+        "created_at", "id")
+
+
+def sessions_of_person(user) -> QuerySet[Session]:
+    """Sessions of every program the person is accepted to, and those they facilitate,
+    each annotated with the person's own answer."""
+    accepted = Application.objects.filter(
+        applicant=user, program=OuterRef("program"), status=ApplicationStatus.ACCEPTED
+    )
+    facilitating = Session.facilitators.through.objects.filter(
+        session=OuterRef("pk"), user=user
+    )
+    staff = Membership.objects.filter(
+        user=user, organization=OuterRef("program__organization"), role__in=STAFF_ROLES
+    )
+    mine = RSVP.objects.filter(session=OuterRef("pk"), participant=user)
+    return (
+        Session.objects.annotate(
+            is_accepted=Exists(accepted), is_facilitating=Exists(facilitating),
+            is_staff=Exists(staff),
+            my_response=Subquery(mine.values("response")[:1]),
+        )
+        .filter(Q(is_accepted=True) | Q(is_facilitating=True))
+        .select_related("program__organization")
+        .order_by("starts_at", "id")
+    )
+
+
+def split_upcoming(sessions) -> tuple[list[Session], list[Session]]:
+    now = timezone.now()
+    upcoming = [s for s in sessions if s.ends_at > now]
+    past = [s for s in sessions if s.ends_at <= now]
+    past.reverse()
+    return upcoming, past

@@ -1,0 +1,399 @@
+"""Every state change of sessions, RSVPs, attendance, outcomes and calendar feeds.
+
+Each function takes keyword arguments, runs in one transaction and writes the
+activity log. Field errors raise Django's ValidationError (a dict naming the
+field); state conflicts raise config.errors.Conflict with the API's code; acting
+on a session one can see but may not change raises PermissionDenied.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.errors import Conflict
+from dialogues import reminders
+from dialogues.models import (
+    RSVP,
+    CalendarFeed,
+    Confidentiality,
+    Outcome,
+    OutcomeKind,
+    RSVPResponse,
+    Session,
+    SessionStatus,
+    new_feed_token,
+)
+from exchanges.activity import log_activity
+from exchanges.models import Membership, Program
+from exchanges.selectors import is_accepted_to, is_staff_of
+from participants.models import Notification, User
+from participants.outbox import cancel_pending, enqueue
+
+SESSION_FIELDS = (
+    "title", "format", "starts_at", "ends_at", "timezone", "location", "online_url",
+    "capacity", "confidentiality", "ground_rules",
+)
+TIME_FIELDS = ("starts_at", "ends_at")
+
+
+class ItemErrors(ValidationError):
+    """A list input failed: `items` holds one error dict per input item, in order."""
+
+    def __init__(self, items: list[dict[str, list[str]]]):
+        super().__init__(_("Some rows could not be saved; nothing was changed."))
+        self.items = items
+
+
+def default_ground_rules(rule: str) -> str:
+    if rule == Confidentiality.CHATHAM_HOUSE:
+        return _(
+            "We speak under the Chatham House rule: what is said here may be used, but no "
+            "one is quoted or identified. We listen without interrupting and speak for "
+            "ourselves, not for our side."
+        )
+    if rule == Confidentiality.OFF_RECORD:
+        return _(
+            "Off the record: nothing said here leaves the room. No notes, recordings or "
+            "photos. We listen without interrupting and speak for ourselves."
+        )
+    return _(
+        "What is said here may be quoted and attributed. We listen without interrupting, "
+        "speak for ourselves, and treat each other with respect."
+    )
+
+
+# --- Sessions ---
+
+
+def session_create(
+    *, program: Program, actor: User, facilitators: Iterable[int | User] = (), **fields: Any
+) -> Session:
+    _ensure_staff(actor, program.organization_id)
+    session = Session(program=program)
+    _assign(session, fields)
+    if not session.ground_rules.strip():
+        session.ground_rules = default_ground_rules(session.confidentiality)
+    facilitator_ids = _ids(facilitators)
+    _validate(session, program, facilitator_ids)
+    with transaction.atomic():
+        session.save()
+        session.facilitators.set(facilitator_ids)
+        reminders.session_created(session=session)
+        log_activity(actor=actor, verb="session.created", target=session,
+                     organization_id=program.organization_id,
+                     data={"program": program.pk, "facilitators": facilitator_ids})
+    return session
+
+
+def session_update(
+    *, session: Session, actor: User, facilitators: Iterable[int | User] | None = None,
+    **fields: Any
+) -> Session:
+    with transaction.atomic():
+        session = _lock_session(session)
+        program = session.program
+        if not is_staff_of(actor, program.organization_id):
+            _ensure_facilitator_edit(actor, session, fields, facilitators)
+        if session.status == SessionStatus.CANCELLED:
+            raise Conflict("invalid_transition", _("A cancelled session cannot be changed."))
+        before = {name: getattr(session, name) for name in (*TIME_FIELDS, "confidentiality")}
+        old_default = default_ground_rules(session.confidentiality)
+        _assign(session, fields)
+        _refresh_ground_rules(session, fields, old_default)
+        facilitator_ids = _ids(facilitators) if facilitators is not None else None
+        _validate(session, program, facilitator_ids)
+        _validate_capacity_against_yes(session)
+        session.save()
+        if facilitator_ids is not None:
+            session.facilitators.set(facilitator_ids)
+        rescheduled = any(getattr(session, name) != before[name] for name in TIME_FIELDS)
+        if rescheduled:
+            reminders.session_rescheduled(session=session)
+        log_activity(
+            actor=actor, verb="session.rescheduled" if rescheduled else "session.updated",
+            target=session, organization_id=program.organization_id,
+            data=_change_data(session, before, fields, facilitator_ids),
+        )
+    return session
+
+
+def session_cancel(*, session: Session, actor: User, reason: str = "") -> Session:
+    with transaction.atomic():
+        session = _lock_session(session)
+        _ensure_staff(actor, session.program.organization_id)
+        if session.effective_status != SessionStatus.SCHEDULED:
+            raise Conflict("invalid_transition", _("Only a scheduled session can be cancelled."))
+        session.status = SessionStatus.CANCELLED
+        session.cancel_reason = reason.strip()[:500]
+        session.save(update_fields=["status", "cancel_reason", "updated_at"])
+        _notify_cancelled(session)
+        log_activity(actor=actor, verb="session.cancelled", target=session,
+                     organization_id=session.program.organization_id,
+                     data={"reason": session.cancel_reason})
+    return session
+
+
+def _notify_cancelled(session: Session) -> None:
+    organization_id = session.program.organization_id
+    yes = RSVP.objects.filter(session=session, response=RSVPResponse.YES)
+    for user_id in yes.values_list("participant_id", flat=True):
+        enqueue(recipient_id=user_id, kind="session_cancelled",
+                dedupe_key=f"session_cancelled:{session.pk}:{user_id}",
+                organization_id=organization_id, context={"session": session.pk})
+    cancel_pending(
+        Notification.objects.filter(context__session=session.pk,
+                                    kind__in=["session_reminder", "session_followup"]),
+        "session cancelled",
+    )
+
+
+def _assign(session: Session, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(SESSION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown session fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if name == "capacity" and value == "":
+            value = None
+        setattr(session, name, value)
+
+
+def _refresh_ground_rules(session: Session, fields: dict[str, Any], old_default: str) -> None:
+    """Empty rules get the rule's default; so do untouched defaults when the rule changes."""
+    untouched_default = "ground_rules" not in fields and session.ground_rules == old_default
+    if not session.ground_rules.strip() or untouched_default:
+        session.ground_rules = default_ground_rules(session.confidentiality)
+
+
+def _validate(session: Session, program: Program, facilitator_ids: list[int] | None) -> None:
+    errors: dict[str, list[str]] = {}
+    for name in TIME_FIELDS:
+        value = getattr(session, name)
+        if isinstance(value, datetime) and timezone.is_naive(value):
+            errors[name] = [_("Give the time with its UTC offset.")]
+    try:
+        session.full_clean(exclude=["program", *errors], validate_unique=False,
+                           validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if not errors and session.ends_at <= session.starts_at:
+        errors["ends_at"] = [_("The end must be after the start.")]
+    if facilitator_ids and _non_members(program, facilitator_ids):
+        errors["facilitators"] = [
+            _("Facilitators must be members of the program's organization.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _non_members(program: Program, user_ids: list[int]) -> set[int]:
+    members = set(
+        Membership.objects.filter(organization_id=program.organization_id, user_id__in=user_ids)
+        .values_list("user_id", flat=True)
+    )
+    return set(user_ids) - members
+
+
+def _validate_capacity_against_yes(session: Session) -> None:
+    if session.capacity is None:
+        return
+    yes = RSVP.objects.filter(session=session, response=RSVPResponse.YES).count()
+    if session.capacity < yes:
+        raise ValidationError({"capacity": _(
+            "The capacity cannot be below the number who already said yes (%(n)d)."
+        ) % {"n": yes}})
+
+
+def _ensure_facilitator_edit(actor, session, fields, facilitators) -> None:
+    if not session.facilitators.filter(pk=actor.pk).exists():
+        raise PermissionDenied(_("Only the program's staff can change this session."))
+    if set(fields) - {"ground_rules"} or facilitators is not None:
+        raise PermissionDenied(_("Facilitators can change only the ground rules."))
+
+
+def _change_data(session, before, fields, facilitator_ids) -> dict[str, Any]:
+    data: dict[str, Any] = {"fields": sorted(fields)}
+    if facilitator_ids is not None:
+        data["facilitators"] = facilitator_ids
+    for name in TIME_FIELDS:
+        if getattr(session, name) != before[name]:
+            data[f"{name}_from"] = before[name].isoformat()
+    return data
+
+
+def _ids(users: Iterable[int | User]) -> list[int]:
+    ids = [user.pk if isinstance(user, User) else int(user) for user in users]
+    return list(dict.fromkeys(ids))
+
+
+def _lock_session(session: Session) -> Session:
+    """The one lock a transaction takes: RSVP counts and state changes happen under it."""
+    return Session.objects.select_for_update().select_related("program").get(pk=session.pk)
+
+
+def _ensure_staff(actor: User, organization_id: int) -> None:
+    if not is_staff_of(actor, organization_id):
+        raise PermissionDenied(_("Only the program's staff can do this."))
+
+
+def can_run(actor: User, session: Session) -> bool:
+    """Staff of the program, or one of the session's facilitators."""
+    if not actor.is_authenticated:
+        return False
+    return is_staff_of(actor, session.program.organization_id) or (
+        session.facilitators.filter(pk=actor.pk).exists()
+    )
+
+
+def _ensure_can_run(actor: User, session: Session) -> None:
+    if not can_run(actor, session):
+        raise PermissionDenied(_("Only the program's staff and this session's facilitators "
+                                 "can do this."))
+
+
+# --- RSVP ---
+
+
+def rsvp_respond(
+    *, session: Session, participant: User, response: str, accept_ground_rules: bool = False
+) -> RSVP:
+    if response not in RSVPResponse.values:
+        raise ValidationError({"response": _("Answer yes or no.")})
+    with transaction.atomic():
+        session = _lock_session(session)
+        if not is_accepted_to(participant, session.program_id):
+            raise Conflict("not_accepted",
+                           _("Only accepted participants of this program can answer."))
+        if session.effective_status != SessionStatus.SCHEDULED:
+            raise Conflict("invalid_transition",
+                           _("This session is %(status)s; it takes no answers.")
+                           % {"status": SessionStatus(session.effective_status).label})
+        rsvp = RSVP.objects.filter(session=session, participant=participant).first()
+        rsvp = rsvp or RSVP(session=session, participant=participant)
+        if accept_ground_rules and rsvp.ground_rules_accepted_at is None:
+            rsvp.ground_rules_accepted_at = timezone.now()
+        if response == RSVPResponse.YES:
+            _ensure_can_say_yes(session, rsvp)
+        rsvp.response = response
+        rsvp.responded_at = timezone.now()
+        rsvp.save()
+        log_activity(actor=participant, verb="session.rsvp", target=session,
+                     organization_id=session.program.organization_id,
+                     data={"response": response})
+    return rsvp
+
+
+def _ensure_can_say_yes(session: Session, rsvp: RSVP) -> None:
+    if session.confidentiality != Confidentiality.OPEN and rsvp.ground_rules_accepted_at is None:
+        raise Conflict("ground_rules_required",
+                       _("Accept the session's ground rules before saying yes."))
+    if session.capacity is None or rsvp.response == RSVPResponse.YES:
+        return
+    yes = RSVP.objects.filter(session=session, response=RSVPResponse.YES).count()
+    if yes >= session.capacity:
+        raise Conflict("capacity_full", _("This session is full."))
+
+
+# --- Attendance ---
+
+
+def attendance_mark(
+    *, session: Session, actor: User, marks: Sequence[dict[str, Any]]
+) -> list[RSVP]:
+    """Mark who attended: `marks` is [{"participant": user id, "attended": bool|None}].
+
+    All or nothing: any bad row raises ItemErrors with one dict per row, in order.
+    """
+    _ensure_can_run(actor, session)
+    with transaction.atomic():
+        session = _lock_session(session)
+        if session.status == SessionStatus.CANCELLED:
+            raise Conflict("invalid_transition", _("A cancelled session has no attendance."))
+        rsvps = {r.participant_id: r for r in RSVP.objects.filter(session=session)}
+        errors, seen, changed = [], set(), []
+        for mark in marks:
+            errors.append(_mark_error(mark, rsvps, seen))
+            if not errors[-1]:
+                rsvp = rsvps[mark["participant"]]
+                rsvp.attended = mark["attended"]
+                changed.append(rsvp)
+        if any(errors):
+            raise ItemErrors(errors)
+        RSVP.objects.bulk_update(changed, ["attended"])
+        log_activity(actor=actor, verb="session.attendance_marked", target=session,
+                     organization_id=session.program.organization_id,
+                     data={"marks": [[r.participant_id, r.attended] for r in changed]})
+    return changed
+
+
+def _mark_error(mark: dict[str, Any], rsvps: dict[int, RSVP], seen: set[int]) -> dict:
+    participant = mark.get("participant")
+    if participant not in rsvps:
+        return {"participant": [_("This person has not answered this session's invitation.")]}
+    if participant in seen:
+        return {"participant": [_("This person is listed twice.")]}
+    seen.add(participant)
+    if mark.get("attended") not in (True, False, None):
+        return {"attended": [_("Give true, false or null.")]}
+    return {}
+
+
+def attendees_export(*, session: Session, actor: User) -> None:
+    """Record an export of the attendee list; only open sessions may be exported."""
+    _ensure_can_run(actor, session)
+    if session.confidentiality != Confidentiality.OPEN:
+        raise Conflict("confidential",
+                       _("The attendee list of a confidential session cannot be exported."))
+    with transaction.atomic():
+        log_activity(actor=actor, verb="session.attendees_exported", target=session,
+                     organization_id=session.program.organization_id)
+
+
+# --- Outcomes ---
+
+
+def outcome_record(*, session: Session, actor: User, kind: str, text: str) -> Outcome:
+    _ensure_can_run(actor, session)
+    if session.status == SessionStatus.CANCELLED:
+        raise Conflict("invalid_transition", _("A cancelled session has no outcomes."))
+    outcome = Outcome(session=session, kind=kind, text=(text or "").strip())
+    # Never stored under a non-open rule, so a later change of rule cannot reveal it.
+    outcome.author = actor if session.confidentiality == Confidentiality.OPEN else None
+    if kind not in OutcomeKind.values:
+        raise ValidationError({"kind": _("Choose idea, agreement or action.")})
+    outcome.full_clean(exclude=["session", "author"], validate_constraints=False)
+    with transaction.atomic():
+        outcome.save()
+        # The target is the session: an outcome's text must not be copied into the log.
+        log_activity(actor=actor, verb="outcome.recorded", target=session,
+                     organization_id=session.program.organization_id,
+                     data={"outcome": outcome.pk, "kind": kind})
+    return outcome
+
+
+# --- Calendar feeds ---
+
+
+def calendar_feed_get_or_create(*, user: User) -> CalendarFeed:
+    with transaction.atomic():
+        feed, created = CalendarFeed.objects.get_or_create(user=user)
+        if created:
+            log_activity(actor=user, verb="calendar_feed.created", target=None)
+    return feed
+
+
+def calendar_feed_revoke(*, user: User) -> CalendarFeed:
+    with transaction.atomic():
+        feed, _created = CalendarFeed.objects.select_for_update().get_or_create(user=user)
+        feed.token = new_feed_token()
+        feed.created_at = timezone.now()
+        feed.save(update_fields=["token", "created_at"])
+        log_activity(actor=user, verb="calendar_feed.revoked", target=None)
+    return feed
