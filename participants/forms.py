@@ -105,3 +105,11 @@ class ProfileForm(forms.Form):
     def profile_fields(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items()
                 if name != "research_consent"}
+
+
+class EraseAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("To confirm that it is you. This cannot be undone."),
+    )

@@ -80,13 +80,6 @@ def export_personal_data(*, user: User, ip_address: str | None = None) -> dict:
     return data
 
 
-def research_consent_set(*, user: User, consent: bool) -> User:
-    """Give or withdraw consent to research surveys; participation is unaffected."""
-    user.research_consent_at = timezone.now() if consent else None
-    user.save(update_fields=["research_consent_at"])
-    return user
-
-
 def erase_account(*, user: User, password: str, ip_address: str | None = None) -> None:
     """Erase a person: personal data removed or replaced everywhere it was copied,
     tokens and sessions ended, pending messages cancelled, sign-in impossible.

@@ -2,14 +2,17 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from participants import services
-from participants.forms import ProfileForm, SignupForm, add_service_errors
+from config.errors import Conflict
+from participants import privacy, services
+from participants.forms import EraseAccountForm, ProfileForm, SignupForm, add_service_errors
 from participants.models import User
 
 SERVICE_TO_FORM = {"password": "password1", "terms_accepted": "accept_terms"}
@@ -69,3 +72,37 @@ def profile(request):
             messages.success(request, _("Your profile was saved."))
             return redirect("participants:profile")
     return render(request, "participants/profile.html", {"form": form})
+
+
+@login_required
+def my_data(request):
+    return render(request, "participants/my_data.html", {"form": EraseAccountForm()})
+
+
+@login_required
+@require_POST
+def my_data_download(request):
+    data = privacy.export_personal_data(user=request.user,
+                                        ip_address=request.META.get("REMOTE_ADDR"))
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = 'attachment; filename="parley-my-data.json"'
+    return response
+
+
+@login_required
+@require_POST
+def erase_account(request):
+    form = EraseAccountForm(request.POST)
+    if form.is_valid():
+        try:
+            privacy.erase_account(user=request.user, password=form.cleaned_data["password"],
+                                  ip_address=request.META.get("REMOTE_ADDR"))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except Conflict as conflict:
+            form.add_error(None, conflict.message)
+        else:
+            logout(request)
+            messages.success(request, _("Your account and personal data were erased."))
+            return redirect("home")
+    return render(request, "participants/my_data.html", {"form": form}, status=400)

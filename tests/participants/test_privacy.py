@@ -12,8 +12,8 @@ from config.errors import Conflict
 from exchanges import services
 from exchanges.models import ActivityLog, Application, Membership
 from participants.models import Notification
-from participants.privacy import erase_account, export_personal_data, research_consent_set
-from participants.services import user_register
+from participants.privacy import erase_account, export_personal_data
+from participants.services import user_register, user_set_research_consent
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory, program_with_sides
 
 pytestmark = pytest.mark.django_db
@@ -125,9 +125,9 @@ def test_erased_email_can_register_again_as_a_new_person(eleni):
 
 
 def test_research_consent_can_be_withdrawn_without_affecting_participation(eleni):
-    research_consent_set(user=eleni, consent=True)
+    user_set_research_consent(user=eleni, consent=True)
     assert eleni.research_consent_at is not None
-    research_consent_set(user=eleni, consent=False)
+    user_set_research_consent(user=eleni, consent=False)
     eleni.refresh_from_db()
     assert eleni.research_consent_at is None
     assert Application.objects.get(applicant=eleni).status == "accepted"

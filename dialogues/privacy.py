@@ -1,0 +1,31 @@
+"""What `dialogues` holds about a person: exported and erased with the account.
+
+Registered with participants.privacy from DialoguesConfig.ready().
+"""
+
+from dialogues.models import RSVP, CalendarFeed
+from participants.models import User
+
+
+def export_sessions(user: User) -> list[dict]:
+    return [
+        {"session": r.session.title, "program": r.session.program.title,
+         "starts_at": r.session.starts_at.isoformat(), "response": r.response,
+         "ground_rules_accepted_at": r.ground_rules_accepted_at.isoformat()
+         if r.ground_rules_accepted_at else None,
+         "attended": r.attended}
+        for r in RSVP.objects.filter(participant=user).select_related("session__program")
+        .order_by("session__starts_at", "id")
+    ]
+
+
+def erase(user: User) -> None:
+    """RSVPs and attendance stay (anonymous counts); the private feed URL goes."""
+    CalendarFeed.objects.filter(user=user).delete()
+
+
+def connect() -> None:
+    from participants import privacy
+
+    privacy.register_exporter("sessions", export_sessions)
+    privacy.register_eraser(erase)
