@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from participants import api
+
+urlpatterns = [
+    path("auth/register/", api.RegisterView.as_view(), name="api-register"),
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("me/", api.MeView.as_view(), name="api-me"),
+]

@@ -1,0 +1,224 @@
+"""Shapes of the v1 API for organizations, members, programs and applications.
+
+Serializers check field shape only; every rule is decided by exchanges.services.
+"""
+
+from collections import Counter
+from datetime import UTC
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import serializers
+
+from exchanges.models import (
+    STAFF_ROLES,
+    Application,
+    Membership,
+    Program,
+    Role,
+    Side,
+)
+from exchanges.services import seats_per_side
+from participants.api import ErrorSerializer
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """Answers in UTC ("Z"); refuses input without an offset, which fixes the instant."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            raise serializers.ValidationError(
+                _("Give the time with an offset, e.g. 2026-05-01T18:00:00+03:00."),
+                code="naive_datetime",
+            )
+        return super().enforce_timezone(value)
+
+
+NOT_ALLOWED = _("Your role in this organization does not allow this.")
+
+
+def conflict(*codes: str) -> OpenApiResponse:
+    """A documented 409 answer with the codes it may carry."""
+    return OpenApiResponse(ErrorSerializer, description="State conflict; `code` is one of: "
+                           + ", ".join(f"`{code}`" for code in codes))
+
+
+# --- Organizations and members ---------------------------------------------------------
+
+
+class OrganizationSerializer(serializers.Serializer):
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    website = serializers.URLField(max_length=200, allow_blank=True, required=False)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True,
+                                   help_text=_("The caller's role in this organization."))
+
+
+class OrganizationCreateSerializer(OrganizationSerializer):
+    slug = serializers.SlugField(max_length=60, allow_blank=True, required=False)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    display_name = serializers.CharField(source="user.display_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "email", "display_name", "role"]
+        read_only_fields = ["id", "user", "role"]
+
+
+class MemberAddSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+# --- Programs --------------------------------------------------------------------------
+
+
+def seat_context(programs, staff_organization_ids: set[int]) -> dict:
+    """Counts per side for the programs the caller staffs, in one aggregate query."""
+    staffed = [p.pk for p in programs if p.organization_id in staff_organization_ids]
+    counts: Counter = Counter()
+    if staffed:
+        rows = (
+            Application.objects.filter(program_id__in=staffed)
+            .values_list("side_id", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        counts.update({(side_id, status): n for side_id, status, n in rows})
+    return {"staff_organizations": staff_organization_ids, "side_counts": counts}
+
+
+class SideReadSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    seats = serializers.IntegerField()
+    accepted = serializers.IntegerField(allow_null=True, help_text=_("Staff only; null otherwise."))
+    waitlisted = serializers.IntegerField(allow_null=True)
+    pending = serializers.IntegerField(allow_null=True)
+
+
+class SideWriteSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False,
+                                  help_text=_("An existing side's id renames it; none adds one."))
+    name = serializers.CharField(max_length=80)
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    applications_close_at = UTCDateTimeField(allow_null=True, required=False)
+    created_at = UTCDateTimeField(read_only=True)
+    sides = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Program
+        fields = [
+            "id", "organization", "title", "kind", "summary", "description", "location",
+            "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
+            "balance", "status", "sides", "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(SideReadSerializer(many=True))
+    def get_sides(self, program: Program) -> list[dict]:
+        sides = list(program.sides.all())
+        seats = seats_per_side(program, len(sides) or 1)
+        is_staff = program.organization_id in self.context["staff_organizations"]
+        counts = self.context["side_counts"]
+        return [
+            {
+                "id": side.pk,
+                "name": side.name,
+                "seats": seats,
+                **{
+                    status: counts[(side.pk, status)] if is_staff else None
+                    for status in ("accepted", "waitlisted", "pending")
+                },
+            }
+            for side in sides
+        ]
+
+
+class ProgramWriteSerializer(serializers.ModelSerializer):
+    """Input of POST and PATCH: shape only; program_create/program_update decide."""
+
+    organization = serializers.SlugField(
+        max_length=60, help_text=_("Slug of an organization where the caller is owner or "
+                                   "coordinator; only on create.")
+    )
+    applications_close_at = UTCDateTimeField(allow_null=True, required=False)
+    sides = SideWriteSerializer(many=True, help_text=_("At least two, names unique."))
+
+    class Meta:
+        model = Program
+        fields = [
+            "organization", "title", "kind", "summary", "description", "location",
+            "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
+            "balance", "sides",
+        ]
+        # The rules across fields and rows live in services; only shape is checked here.
+        validators: list = []
+
+
+class ProgramUpdateSerializer(ProgramWriteSerializer):
+    class Meta(ProgramWriteSerializer.Meta):
+        fields = [f for f in ProgramWriteSerializer.Meta.fields if f != "organization"]
+
+    organization = None
+
+
+# --- Applications ------------------------------------------------------------------------
+
+
+class ApplicantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    email = serializers.EmailField(required=False, help_text=_("Staff only."))
+    legal_name = serializers.CharField(required=False, help_text=_("Staff only."))
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    applicant = serializers.SerializerMethodField()
+    created_at = UTCDateTimeField(read_only=True)
+    decided_at = UTCDateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Application
+        fields = ["id", "program", "side", "status", "applicant", "motivation", "created_at",
+                  "decided_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(ApplicantSerializer)
+    def get_applicant(self, application: Application) -> dict:
+        person = application.applicant
+        data = {"id": person.pk, "display_name": person.display_name}
+        if application.program.organization_id in self.context["staff_organizations"]:
+            data.update(email=person.email, legal_name=person.legal_name)
+        return data
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    side = serializers.PrimaryKeyRelatedField(queryset=Side.objects.all())
+    motivation = serializers.CharField(max_length=4000, allow_blank=True, required=False)
+
+
+def staff_organization_ids(user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user=user, role__in=STAFF_ROLES)
+        .values_list("organization_id", flat=True)
+    )
+

@@ -1,0 +1,288 @@
+"""API views for programs and applications.
+
+Each view looks its object up through a selector (404 when the caller may not
+see it), checks the caller's role (403 on an object they can see), and calls one
+service; the error handler in config.api turns service errors into 400/409.
+"""
+
+import django_filters
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from exchanges import services
+from exchanges.api.serializers import (
+    NOT_ALLOWED,
+    ApplicationCreateSerializer,
+    ApplicationSerializer,
+    ProgramSerializer,
+    ProgramUpdateSerializer,
+    ProgramWriteSerializer,
+    conflict,
+    seat_context,
+    staff_organization_ids,
+)
+from exchanges.models import (
+    STAFF_ROLES,
+    Application,
+    ApplicationStatus,
+    Organization,
+    Program,
+    ProgramKind,
+    ProgramStatus,
+)
+from exchanges.selectors import (
+    applications_visible_to,
+    programs_visible_to,
+    role_in,
+)
+
+# --- Programs --------------------------------------------------------------------------
+
+
+class ProgramFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ProgramKind.choices)
+    status = django_filters.ChoiceFilter(choices=ProgramStatus.choices)
+    organization = django_filters.CharFilter(field_name="organization__slug",
+                                             help_text=_("An organization's slug."))
+    search = django_filters.CharFilter(method="filter_search",
+                                       help_text=_("Words in the title, summary or location."))
+
+    class Meta:
+        model = Program
+        fields = ["kind", "organization", "status", "search"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(title__icontains=value) | Q(summary__icontains=value)
+            | Q(location__icontains=value)
+        )
+
+
+def _staff_organizations(request) -> set[int]:
+    """The organizations the caller runs (owner/coordinator), looked up once per request."""
+    if not hasattr(request, "_staff_organizations"):
+        request._staff_organizations = staff_organization_ids(request.user)
+    return request._staff_organizations
+
+
+def _program(request, pk, *, with_sides=True) -> Program:
+    programs = programs_visible_to(request.user)
+    if not with_sides:
+        programs = programs.prefetch_related(None)
+    return get_object_or_404(programs, pk=pk)
+
+
+def _staffed_program(request, pk) -> Program:
+    program = _program(request, pk)
+    if program.organization_id not in _staff_organizations(request):
+        raise PermissionDenied(NOT_ALLOWED)
+    return program
+
+
+def _program_response(request, pk, code=status.HTTP_200_OK) -> Response:
+    program = _program(request, pk)
+    context = seat_context([program], _staff_organizations(request))
+    return Response(ProgramSerializer(program, context=context).data, status=code)
+
+
+def _write_arguments(validated: dict) -> dict:
+    arguments = dict(validated)
+    if "sides" in arguments:
+        arguments["sides"] = [services.SideSpec(name=side["name"], id=side.get("id"))
+                              for side in arguments["sides"]]
+    return arguments
+
+
+class ProgramListView(generics.ListAPIView):
+    serializer_class = ProgramSerializer
+    filterset_class = ProgramFilter
+
+    def get_queryset(self):
+        return programs_visible_to(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = seat_context(page, _staff_organizations(request))
+        return self.get_paginated_response(ProgramSerializer(page, many=True, context=context).data)
+
+    @extend_schema(request=ProgramWriteSerializer, responses={201: ProgramSerializer})
+    def post(self, request):
+        serializer = ProgramWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        arguments = _write_arguments(serializer.validated_data)
+        organization = Organization.objects.filter(slug=arguments.pop("organization")).first()
+        role = role_in(request.user, organization.pk) if organization else None
+        if role is None:
+            raise ValidationError(
+                {"organization": [_("You are not a member of an organization with this slug.")]}
+            )
+        if role not in STAFF_ROLES:
+            raise PermissionDenied(NOT_ALLOWED)
+        program = services.program_create(organization=organization, actor=request.user,
+                                          **arguments)
+        return _program_response(request, program.pk, status.HTTP_201_CREATED)
+
+
+class ProgramDetailView(generics.GenericAPIView):
+    serializer_class = ProgramSerializer
+
+    def get(self, request, pk):
+        return _program_response(request, pk)
+
+    @extend_schema(request=ProgramUpdateSerializer(partial=True),
+                   responses={200: ProgramSerializer,
+                              409: conflict("side_has_applications", "invalid_transition")})
+    def patch(self, request, pk):
+        program = _staffed_program(request, pk)
+        serializer = ProgramUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.program_update(program=program, actor=request.user,
+                                **_write_arguments(serializer.validated_data))
+        return _program_response(request, pk)
+
+    @extend_schema(responses={204: None, 409: conflict("invalid_transition")})
+    def delete(self, request, pk):
+        services.program_delete(program=_staffed_program(request, pk), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProgramTransitionView(generics.GenericAPIView):
+    serializer_class = ProgramSerializer
+    service = None  # one of services.program_publish / program_close / program_archive
+
+    @extend_schema(request=None,
+                   responses={200: ProgramSerializer, 409: conflict("invalid_transition")})
+    def post(self, request, pk):
+        type(self).service(program=_staffed_program(request, pk), actor=request.user)
+        return _program_response(request, pk)
+
+
+class ProgramPublishView(ProgramTransitionView):
+    service = services.program_publish
+
+
+class ProgramCloseView(ProgramTransitionView):
+    service = services.program_close
+
+
+class ProgramArchiveView(ProgramTransitionView):
+    service = services.program_archive
+
+
+# --- Applications ------------------------------------------------------------------------
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
+    side = django_filters.NumberFilter(field_name="side_id", help_text=_("A side's id."))
+
+    class Meta:
+        model = Application
+        fields = ["status", "side"]
+
+
+def _application_context(request) -> dict:
+    return {"staff_organizations": _staff_organizations(request)}
+
+
+@extend_schema_view(get=extend_schema(description=_(
+    "Staff of the program's organization get every application with the applicant's email "
+    "and legal name; anyone else gets only their own.")))
+class ProgramApplicationsView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = ApplicationSerializer
+    filterset_class = ApplicationFilter
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **_application_context(self.request)}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Application.objects.none()
+        program = _program(self.request, self.kwargs["pk"], with_sides=False)
+        applications = Application.objects.filter(program=program).select_related(
+            "applicant", "program").order_by("created_at", "id")
+        if program.organization_id not in _staff_organizations(self.request):
+            applications = applications.filter(applicant=self.request.user)
+        return applications
+
+    @extend_schema(request=ApplicationCreateSerializer,
+                   responses={201: ApplicationSerializer,
+                              409: conflict("already_applied", "not_open")})
+    def post(self, request, pk):
+        program = _program(request, pk, with_sides=False)
+        serializer = ApplicationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.application_submit(program=program, applicant=request.user,
+                                                  **serializer.validated_data)
+        data = ApplicationSerializer(application, context=_application_context(request)).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+def _application(request, pk) -> Application:
+    return get_object_or_404(applications_visible_to(request.user), pk=pk)
+
+
+class ApplicationDetailView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = ApplicationSerializer
+
+    def get(self, request, pk):
+        data = ApplicationSerializer(_application(request, pk),
+                                     context=_application_context(request)).data
+        return Response(data)
+
+
+class ApplicationActionView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = ApplicationSerializer
+    service = None  # a services.application_* function taking application and actor
+
+    def allowed(self, request, application: Application) -> bool:
+        return application.program.organization_id in _staff_organizations(request)
+
+    def post(self, request, pk):
+        application = _application(request, pk)
+        if not self.allowed(request, application):
+            raise PermissionDenied(NOT_ALLOWED)
+        application = type(self).service(application=application, actor=request.user)
+        data = ApplicationSerializer(application, context=_application_context(request)).data
+        return Response(data)
+
+
+@extend_schema_view(post=extend_schema(
+    request=None,
+    responses={200: ApplicationSerializer,
+               409: conflict("capacity_full", "side_full", "invalid_transition")}))
+class ApplicationAcceptView(ApplicationActionView):
+    service = services.application_accept
+
+
+@extend_schema_view(post=extend_schema(
+    request=None,
+    responses={200: ApplicationSerializer, 409: conflict("invalid_transition")}))
+class ApplicationWaitlistView(ApplicationActionView):
+    service = services.application_waitlist
+
+
+@extend_schema_view(post=extend_schema(
+    request=None,
+    responses={200: ApplicationSerializer, 409: conflict("invalid_transition")}))
+class ApplicationDeclineView(ApplicationActionView):
+    service = services.application_decline
+
+
+@extend_schema_view(post=extend_schema(
+    request=None,
+    responses={200: ApplicationSerializer, 409: conflict("invalid_transition")}))
+class ApplicationWithdrawView(ApplicationActionView):
+    service = services.application_withdraw
+
+    def allowed(self, request, application: Application) -> bool:
+        return application.applicant_id == request.user.pk

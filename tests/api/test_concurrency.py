@@ -1,0 +1,62 @@
+"""Capacity holds under concurrent accepts: PostgreSQL row locks, a connection per thread."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from exchanges.models import Application
+from participants.models import Notification
+from tests.api.conftest import client_for
+from tests.factories import ApplicationFactory, program_with_sides
+
+THREADS = 20
+
+
+def _accept_all_at_once(actor, applications) -> list[tuple[int, str | None]]:
+    barrier = threading.Barrier(len(applications))
+    answers: list[tuple[int, str | None]] = []
+    lock = threading.Lock()
+
+    def accept(application):
+        try:
+            client = client_for(actor)
+            barrier.wait(timeout=30)
+            response = client.post(f"/api/v1/applications/{application.pk}/accept/")
+            with lock:
+                answers.append((response.status_code, response.json().get("code")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=(a,)) for a in applications]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_accepts_fill_exactly_the_free_seats(alice, org):
+    program = program_with_sides("North", "South", organization=org, capacity=10)
+    north, south = program.sides.all()
+    for _ in range(2):
+        ApplicationFactory(program=program, side=north, status="accepted")
+    for _ in range(5):
+        ApplicationFactory(program=program, side=south, status="accepted")
+    pending = [ApplicationFactory(program=program, side=north) for _ in range(THREADS)]
+
+    answers = _accept_all_at_once(alice, pending)
+
+    statuses = sorted(status for status, _code in answers)
+    assert statuses == [200] * 3 + [409] * 17
+    assert {code for status, code in answers if status == 409} <= {"side_full", "capacity_full"}
+    assert Application.objects.filter(program=program, status="accepted").count() == 10
+    assert Application.objects.filter(program=program, side=north,
+                                       status="accepted").count() == 5
+    assert Application.objects.filter(pk__in=[a.pk for a in pending],
+                                       status="pending").count() == 17
+    assert Application.objects.filter(pk__in=[a.pk for a in pending],
+                                      decided_at__isnull=False).count() == 3
+    assert Notification.objects.filter(kind="application_accepted").count() == 3
