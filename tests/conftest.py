@@ -75,8 +75,11 @@ def _service_guard(request):
 
 
 @pytest.fixture(autouse=True)
-def _email_and_media(settings, tmp_path):
+def _test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Argon2 takes ~0.25 s a hash by design, and most tests make several people; what
+    # they test is access, not hashing (test_security_headers checks the real setting).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

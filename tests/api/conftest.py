@@ -15,13 +15,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Argon2 takes ~0.25 s a hash by design; the permission matrix builds eight people
-    # for each of its rows. What is tested here is access, not hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def client_for(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
