@@ -283,6 +283,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ProgramKindEnum": "exchanges.models.ProgramKind",
+        "OutcomeKindEnum": "dialogues.models.OutcomeKind",
+        "ReminderKindEnum": "dialogues.models.ReminderKind",
+        "ApplicationStatusEnum": "exchanges.models.ApplicationStatus",
+        "ProgramStatusEnum": "exchanges.models.ProgramStatus",
+        "SessionStatusEnum": "dialogues.models.SessionStatus",
+        "NotificationStatusEnum": "participants.models.NotificationStatus",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------
