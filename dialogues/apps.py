@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class DialoguesConfig(AppConfig):
     name = "dialogues"
     verbose_name = _("dialogues")
+
+    def ready(self):
+        from dialogues import notices, reminders  # noqa: F401 - reminders connects receivers
+
+        notices.register()

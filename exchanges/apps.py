@@ -7,6 +7,7 @@ class ExchangesConfig(AppConfig):
     verbose_name = _("exchanges")
 
     def ready(self):
-        from exchanges import notices
+        from exchanges import notices, privacy
 
         notices.register()
+        privacy.connect()

@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from participants.dispatch import retry_failed
 from participants.models import Notification, User
 
 
@@ -31,7 +32,8 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["kind", "recipient", "organization", "due_at", "status", "attempts", "sent_at"]
+    list_display = ["kind", "recipient", "organization", "due_at", "status", "attempts", "sent_at",
+                    "error"]
     list_filter = ["status", "kind", "organization", "due_at"]
     search_fields = ["dedupe_key", "recipient__email", "recipient__display_name", "subject"]
     date_hierarchy = "due_at"
@@ -39,3 +41,16 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ["recipient"]
     readonly_fields = ["dedupe_key", "attempts", "last_error", "claimed_at", "sent_at",
                        "subject", "context", "created_at", "updated_at"]
+    actions = ["retry"]
+
+    @admin.display(description=_("error"))
+    def error(self, notification: Notification) -> str:
+        if notification.status != Notification.Status.FAILED:
+            return ""
+        return notification.last_error[:200]
+
+    @admin.action(description=_("Retry the selected failed messages"))
+    def retry(self, request, queryset):
+        count = retry_failed(notifications=queryset)
+        self.message_user(request, _("%(count)d failed messages will be sent again.")
+                          % {"count": count}, messages.SUCCESS)

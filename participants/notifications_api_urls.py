@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from participants.notifications_api import MyNotificationsView
+
+urlpatterns = [
+    path("me/notifications/", MyNotificationsView.as_view(), name="api-my-notifications"),
+]

@@ -1,0 +1,166 @@
+"""`make bench`: outbox benchmarks, printed as ratios (not a test).
+
+1. Dispatch throughput to a local SMTP sink, next to a plain loop of Django's
+   send_mail for the same messages.
+2. Claiming 1,000 due rows with 10,000 and with 1,000,000 not-yet-due rows in the
+   table (PostgreSQL), and the plan of the claim query (it must use the partial
+   index on due_at where status = 'pending').
+
+Runs in a throw-away PostgreSQL database (test_parley_bench, created and dropped
+like a test database). BENCH_DATABASE_URL points elsewhere.
+"""
+
+import logging
+import os
+import statistics
+import sys
+import time
+
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.mail import send_mail  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from exchanges.models import Application, Organization, Program, Side  # noqa: E402
+from participants import dispatch  # noqa: E402
+from participants.models import Notification, User  # noqa: E402
+from tests.reliability.smtp import SmtpSink  # noqa: E402
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd chatter
+
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000"))
+DUE = 1000
+
+
+def _program() -> tuple[Program, Side]:
+    organization = Organization.objects.create(name="Bench", slug=f"bench-{time.time_ns()}")
+    program = Program.objects.create(
+        organization=organization, title="Bench program", kind="dialogue",
+        starts_on=timezone.localdate(), ends_on=timezone.localdate(), capacity=10 ** 6,
+        status="published")
+    return program, Side.objects.create(program=program, name="North")
+
+
+def due_notices(count: int, prefix: str) -> list[Notification]:
+    program, side = _program()
+    users = User.objects.bulk_create(
+        User(email=f"{prefix}{n}@example.org", display_name=f"B {n}", password="!")
+        for n in range(count))
+    applications = Application.objects.bulk_create(
+        Application(program=program, side=side, applicant=user) for user in users)
+    now = timezone.now()
+    return Notification.objects.bulk_create(
+        Notification(recipient_id=a.applicant_id, kind="application_received",
+                     dedupe_key=f"{prefix}:{a.pk}", due_at=now,
+                     organization_id=program.organization_id,
+                     context={"application": a.pk, "program": program.pk})
+        for a in applications)
+
+
+def bench_throughput() -> None:
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    try:
+        due_notices(MESSAGES, "throughput")
+        started = time.perf_counter()
+        result = dispatch.dispatch_outbox()
+        outbox_seconds = time.perf_counter() - started
+        assert result.sent == MESSAGES, result
+        rows = list(Notification.objects.filter(status="sent").select_related("recipient"))
+        started = time.perf_counter()
+        for row in rows:
+            send_mail(row.subject, "A plain body.", None, [row.recipient.email])
+        loop_seconds = time.perf_counter() - started
+        assert sink.wait_for(MESSAGES, 30)
+    finally:
+        sink.stop()
+    outbox_rate, loop_rate = MESSAGES / outbox_seconds, MESSAGES / loop_seconds
+    print(f"dispatch throughput: outbox {outbox_rate:.0f} msg/s "
+          f"(claim, relevance check, render text+HTML, send, record) vs plain send_mail loop "
+          f"{loop_rate:.0f} msg/s -> ratio {outbox_rate / loop_rate:.2f}")
+
+
+def insert_not_yet_due(count: int, start: int) -> None:
+    user_id = User.objects.values_list("pk", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO participants_notification
+                (recipient_id, kind, dedupe_key, due_at, status, context, attempts,
+                 last_error, subject, created_at, updated_at)
+            SELECT %s, 'session_reminder', 'future:' || i,
+                   now() + interval '1 day' + i * interval '1 second', 'pending', '{}', 0,
+                   '', '', now(), now()
+            FROM generate_series(%s, %s) AS i
+            """,
+            [user_id, start, start + count - 1],
+        )
+        cursor.execute("ANALYZE participants_notification")
+
+
+def time_claims(rounds: int = 7) -> float:
+    """Median seconds to claim DUE due rows in batches of 100."""
+    due_ids = list(Notification.objects.filter(dedupe_key__startswith="claim:")
+                   .values_list("pk", flat=True))
+    timings = []
+    for _ in range(rounds):
+        Notification.objects.filter(pk__in=due_ids).update(status="pending", claimed_at=None)
+        started = time.perf_counter()
+        claimed = 0
+        while batch := dispatch.claim_due(limit=100):
+            claimed += len(batch)
+        timings.append(time.perf_counter() - started)
+        assert claimed == DUE, claimed
+    return statistics.median(timings)
+
+
+def claim_plan() -> str:
+    with transaction.atomic():
+        query = (Notification.objects.filter(status="pending", due_at__lte=timezone.now())
+                 .order_by("due_at").select_for_update(skip_locked=True)
+                 .values_list("pk", flat=True)[:100])
+        return query.explain()
+
+
+def bench_claims() -> None:
+    Notification.objects.all().delete()
+    due_notices(DUE, "claim")
+    insert_not_yet_due(10_000, 0)
+    small = time_claims()
+    insert_not_yet_due(990_000, 10_000)
+    plan = claim_plan()
+    large = time_claims()
+    total = Notification.objects.count()
+    print(f"claiming {DUE} due rows: {small * 1000:.1f} ms with 10,000 not-yet-due rows, "
+          f"{large * 1000:.1f} ms with {total - DUE:,} -> ratio {large / small:.2f} "
+          f"(must stay < 1.5)")
+    print("plan of the claim query:")
+    print("  " + plan.replace("\n", "\n  "))
+    uses_index = "notification_pending_due" in plan
+    print(f"uses the partial index notification_pending_due: {uses_index}")
+    if large / small >= 1.5 or not uses_index:
+        sys.exit(1)
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("The benchmarks need PostgreSQL (BENCH_DATABASE_URL=postgres://...).")
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        bench_throughput()
+        bench_claims()
+    finally:
+        teardown_databases(old, verbosity=0)
+
+
+main()

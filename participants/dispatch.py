@@ -1,0 +1,265 @@
+"""The outbox dispatcher: claim due rows, send each once, retry or give up.
+
+A run sweeps expired claims back to pending, then claims due pending rows in
+batches and sends them. Claiming commits before any email leaves: rows are marked
+`sending` with a claim time in a short transaction, so another worker skips them,
+and the slow SMTP work happens outside any transaction. The only window for a
+duplicate is a crash after the mail server accepted a message and before the row
+was marked sent; the stable Message-ID lets receivers drop it.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone, translation
+
+from participants import messages
+from participants.models import Notification, NotificationStatus
+
+logger = logging.getLogger(__name__)
+
+PENDING, SENDING = NotificationStatus.PENDING, NotificationStatus.SENDING
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+@dataclass
+class DispatchResult:
+    swept: int = 0
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def dispatch_outbox(*, batch_size: int | None = None, run_seconds: float | None = None
+                    ) -> DispatchResult:
+    """One dispatcher run: sweep, then claim and send batches until none is due.
+
+    Stops claiming new batches after `run_seconds` so a run ends well inside the
+    Celery time limit; the next beat tick carries on.
+    """
+    batch_size = batch_size or _setting("OUTBOX_BATCH_SIZE", 100)
+    run_seconds = run_seconds or _setting("OUTBOX_RUN_SECONDS", 120)
+    result = DispatchResult(swept=sweep_expired_claims())
+    started = time.monotonic()
+    while time.monotonic() - started < run_seconds:
+        batch = claim_due(limit=batch_size)
+        if not batch:
+            break
+        result.claimed += len(batch)
+        if not _deliver_batch(batch, result):
+            break  # the mail server is unreachable: the next tick tries again
+    return result
+
+
+# --- Claiming ---------------------------------------------------------------------------
+
+
+def claim_due(*, limit: int, now: datetime | None = None) -> list[Notification]:
+    """Mark up to `limit` due pending rows as sending and return them (committed)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = Notification.objects.filter(status=PENDING, due_at__lte=now).order_by("due_at")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        # Conditional on status: on SQLite (no row locks; IMMEDIATE transactions queue
+        # writers) a row another claimer took in between is simply not updated.
+        Notification.objects.filter(pk__in=ids, status=PENDING).update(
+            status=SENDING, claimed_at=now, updated_at=now
+        )
+    return list(
+        Notification.objects.filter(pk__in=ids, status=SENDING, claimed_at=now)
+        .select_related("recipient")
+        .order_by("due_at", "pk")
+    )
+
+
+def sweep_expired_claims(*, now: datetime | None = None) -> int:
+    """Rows claimed longer ago than the lease (their worker died) go back to pending.
+
+    The sweep counts as an attempt, so a message that kills its worker every time
+    ends as failed instead of looping forever.
+    """
+    now = now or timezone.now()
+    lease = timedelta(seconds=_setting("OUTBOX_LEASE_SECONDS", 600))
+    max_attempts = _setting("OUTBOX_MAX_ATTEMPTS", 6)
+    stale = Notification.objects.filter(status=SENDING, claimed_at__lt=now - lease)
+    reason = "claim expired: the worker stopped before recording the outcome"
+    failed = stale.filter(attempts__gte=max_attempts - 1).update(
+        status=NotificationStatus.FAILED, attempts=F("attempts") + 1, claimed_at=None,
+        last_error=reason, updated_at=now)
+    swept = stale.update(status=PENDING, attempts=F("attempts") + 1, claimed_at=None,
+                         last_error=reason, updated_at=now)
+    if swept or failed:
+        logger.warning("outbox: swept %d expired claims back to pending, %d failed", swept,
+                       failed)
+    return swept
+
+
+# --- Sending ----------------------------------------------------------------------------
+
+
+def _deliver_batch(batch: list[Notification], result: DispatchResult) -> bool:
+    """Send a claimed batch; False when the mail server could not be reached."""
+    smtp = get_connection()
+    try:
+        for index, notification in enumerate(batch):
+            outcome = deliver(notification, smtp=smtp)
+            counted = "retried" if outcome == "unreachable" else outcome
+            setattr(result, counted, getattr(result, counted) + 1)
+            if outcome == "unreachable":
+                # The server is down: give the rest of the batch back untouched rather
+                # than waiting out a timeout per message while holding their claims.
+                release(batch[index + 1:])
+                return False
+    finally:
+        _close_quietly(smtp)
+    return True
+
+
+def _close_quietly(smtp) -> None:
+    try:
+        smtp.close()
+    except Exception:  # the server may already be gone; the next open() starts afresh
+        logger.info("outbox: closing the mail connection failed", exc_info=True)
+
+
+def _server_unreachable(exc: Exception) -> bool:
+    """No conversation with the server at all (as opposed to a refused message)."""
+    if isinstance(exc, smtplib.SMTPConnectError):
+        return True
+    return isinstance(exc, OSError) and not isinstance(
+        exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused)
+
+
+def deliver(notification: Notification, *, smtp=None) -> str:
+    """Send one claimed row: "sent", "skipped", "retried", "unreachable" or "failed"."""
+    registered = messages.kind(notification.kind)
+    if registered is None:
+        _finish(notification, status=NotificationStatus.FAILED,
+                last_error=f"unknown message kind {notification.kind!r}")
+        return "failed"
+    recipient = notification.recipient
+    if recipient.erased_at is not None or not recipient.email:
+        _finish(notification, status=NotificationStatus.CANCELLED,
+                last_error="the recipient's account was erased")
+        return "skipped"
+    if registered.optional and not recipient.notify_email:
+        _finish(notification, status=NotificationStatus.CANCELLED,
+                last_error="the recipient turned reminder and follow-up emails off")
+        return "skipped"
+    try:
+        with translation.override(recipient.language), timezone.override(recipient.tzinfo):
+            email = registered.build(notification)
+    except messages.NotRelevant as verdict:
+        _finish(notification, status=verdict.status, last_error=verdict.reason)
+        return "skipped"
+    except Exception as exc:
+        logger.exception("outbox: building message %s failed", notification.pk)
+        return _failed_attempt(notification, exc, permanent=False)
+    try:
+        _send(notification, email, smtp)
+    except Exception as exc:
+        if smtp is not None:
+            _close_quietly(smtp)  # a broken connection is reopened by the next message
+        outcome = _failed_attempt(notification, exc, permanent=_is_permanent(exc))
+        return "unreachable" if outcome == "retried" and _server_unreachable(exc) else outcome
+    _finish(notification, status=NotificationStatus.SENT, sent_at=timezone.now(),
+            subject=email.subject, last_error="", attempts=notification.attempts + 1)
+    return "sent"
+
+
+def _send(notification: Notification, email: messages.Email, smtp) -> None:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.text,
+        to=[notification.recipient.email],
+        headers={"Message-ID": messages.message_id(notification.dedupe_key)},
+        connection=smtp,
+    )
+    message.attach_alternative(email.html, "text/html")
+    for filename, content, mimetype in email.attachments:
+        message.attach(filename, content, mimetype)
+    if smtp is not None:
+        smtp.open()  # opened once per batch: open() on an open connection is a no-op
+    message.send(fail_silently=False)
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """5xx answers are permanent; 4xx, timeouts and lost connections are worth a retry."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _failed_attempt(notification: Notification, exc: Exception, *, permanent: bool) -> str:
+    attempts = notification.attempts + 1
+    if permanent or attempts >= _setting("OUTBOX_MAX_ATTEMPTS", 6):
+        _finish(notification, status=NotificationStatus.FAILED, attempts=attempts,
+                last_error=_describe(exc))
+        return "failed"
+    _finish(notification, status=PENDING, attempts=attempts, last_error=_describe(exc),
+            due_at=timezone.now() + backoff(attempts))
+    return "retried"
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential: base, 2×base, 4×base... capped."""
+    base = _setting("OUTBOX_BACKOFF_SECONDS", 60)
+    cap = _setting("OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600)
+    return timedelta(seconds=min(cap, base * 2 ** (attempts - 1)))
+
+
+def _finish(notification: Notification, **fields) -> bool:
+    """Record the outcome, only if the claim is still ours (not swept and re-claimed)."""
+    fields.setdefault("claimed_at", None)
+    updated = Notification.objects.filter(
+        pk=notification.pk, status=SENDING, claimed_at=notification.claimed_at
+    ).update(updated_at=timezone.now(), **fields)
+    for name, value in fields.items():
+        setattr(notification, name, value)
+    if not updated:
+        logger.warning("outbox: claim on message %s was lost before recording %s",
+                       notification.pk, fields.get("status"))
+    return bool(updated)
+
+
+def release(batch: list[Notification]) -> int:
+    """Give claimed rows back to pending without counting an attempt."""
+    released = 0
+    for notification in batch:
+        released += _finish(notification, status=PENDING)
+    return released
+
+
+# --- Admin ------------------------------------------------------------------------------
+
+
+def retry_failed(*, notifications: QuerySet[Notification]) -> int:
+    """Failed rows become pending again, due now, with a fresh count of attempts."""
+    now = timezone.now()
+    return notifications.filter(status=NotificationStatus.FAILED).update(
+        status=PENDING, attempts=0, due_at=now, claimed_at=None, last_error="", updated_at=now
+    )
