@@ -336,6 +336,10 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_BATCH_SIZE = _typed("OUTBOX_BATCH_SIZE", env.int, default=100)
 OUTBOX_MAX_ATTEMPTS = _typed("OUTBOX_MAX_ATTEMPTS", env.int, default=6)
 OUTBOX_LEASE_SECONDS = _typed("OUTBOX_LEASE_SECONDS", env.int, default=600)
+OUTBOX_BACKOFF_SECONDS = _typed("OUTBOX_BACKOFF_SECONDS", env.float, default=60.0)
+OUTBOX_BACKOFF_MAX_SECONDS = _typed("OUTBOX_BACKOFF_MAX_SECONDS", env.int, default=21600)
+# A dispatcher run stops claiming after this long, well inside the task's soft limit.
+OUTBOX_RUN_SECONDS = _typed("OUTBOX_RUN_SECONDS", env.int, default=120)
 
 # --- Site ---------------------------------------------------------------------------
 SITE_URL = _typed("SITE_URL", env.str, default="http://127.0.0.1:8000")

@@ -7,6 +7,7 @@ class DialoguesConfig(AppConfig):
     verbose_name = _("dialogues")
 
     def ready(self):
-        from dialogues import notices, reminders  # noqa: F401 - reminders connects receivers
+        from dialogues import notices, privacy, reminders  # noqa: F401 - reminders connects receivers
 
         notices.register()
+        privacy.connect()

@@ -27,7 +27,7 @@ from config.errors import Conflict
 from dialogues.models import DEFAULT_REMINDER_SCHEDULE, ReminderKind, ReminderRule, Session
 from exchanges.activity import log_activity
 from exchanges.models import Application, ApplicationStatus, Program, ProgramStatus
-from exchanges.signals import application_status_changed, program_created
+from exchanges.signals import application_status_changed, program_changed, program_created
 from participants.models import Notification, NotificationStatus, User
 from participants.outbox import cancel_pending
 
@@ -268,6 +268,12 @@ def replan_program(*, program: Program) -> None:
     for session in _scheduled_sessions(program):
         planned += _session_messages(session, rules, user_ids)
     _apply(planned, organization_id=program.organization_id)
+
+
+@receiver(program_changed, dispatch_uid="dialogues.reminders.program_changed")
+def program_dates_changed(sender, *, program: Program, fields: list[str], **kwargs) -> None:
+    if "ends_on" in fields:
+        replan_program(program=program)
 
 
 # --- Reads for the settings page --------------------------------------------------------

@@ -31,8 +31,8 @@ from dialogues.models import (
 from exchanges.activity import log_activity
 from exchanges.models import Membership, Program
 from exchanges.selectors import is_accepted_to, is_staff_of
-from participants.models import Notification, User
-from participants.outbox import cancel_pending, enqueue
+from participants.models import User
+from participants.outbox import enqueue
 
 SESSION_FIELDS = (
     "title", "format", "starts_at", "ends_at", "timezone", "location", "online_url",
@@ -145,11 +145,7 @@ def _notify_cancelled(session: Session) -> None:
         enqueue(recipient_id=user_id, kind="session_cancelled",
                 dedupe_key=f"session_cancelled:{session.pk}:{user_id}",
                 organization_id=organization_id, context={"session": session.pk})
-    cancel_pending(
-        Notification.objects.filter(context__session=session.pk,
-                                    kind__in=["session_reminder", "session_followup"]),
-        "session cancelled",
-    )
+    reminders.session_cancelled(session=session)
 
 
 def _assign(session: Session, fields: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ from exchanges.models import (
     Role,
     Side,
 )
-from exchanges.signals import application_status_changed, program_created
+from exchanges.signals import application_status_changed, program_changed, program_created
 from participants.models import User
 from participants.outbox import enqueue
 
@@ -184,6 +184,7 @@ def program_update(
         program.save()
         if program.capacity > old_capacity or sides is not None:
             _fill_free_seats(program, actor)
+        program_changed.send(sender=Program, program=program, fields=sorted(fields))
         log_activity(actor=actor, verb="program.updated", target=program,
                      organization_id=program.organization_id,
                      data={"fields": sorted(fields) + (["sides"] if sides is not None else [])})

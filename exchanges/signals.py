@@ -8,5 +8,7 @@ from django.dispatch import Signal
 
 # sender=Program, program=...
 program_created = Signal()
+# sender=Program, program=..., fields=[names changed]: the apps above re-plan messages
+program_changed = Signal()
 # sender=Application, application=..., previous_status=...
 application_status_changed = Signal()

@@ -30,10 +30,6 @@ logger = logging.getLogger(__name__)
 PENDING, SENDING = NotificationStatus.PENDING, NotificationStatus.SENDING
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 @dataclass
 class DispatchResult:
     swept: int = 0
@@ -51,8 +47,8 @@ def dispatch_outbox(*, batch_size: int | None = None, run_seconds: float | None 
     Stops claiming new batches after `run_seconds` so a run ends well inside the
     Celery time limit; the next beat tick carries on.
     """
-    batch_size = batch_size or _setting("OUTBOX_BATCH_SIZE", 100)
-    run_seconds = run_seconds or _setting("OUTBOX_RUN_SECONDS", 120)
+    batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
+    run_seconds = run_seconds or settings.OUTBOX_RUN_SECONDS
     result = DispatchResult(swept=sweep_expired_claims())
     started = time.monotonic()
     while time.monotonic() - started < run_seconds:
@@ -97,8 +93,8 @@ def sweep_expired_claims(*, now: datetime | None = None) -> int:
     ends as failed instead of looping forever.
     """
     now = now or timezone.now()
-    lease = timedelta(seconds=_setting("OUTBOX_LEASE_SECONDS", 600))
-    max_attempts = _setting("OUTBOX_MAX_ATTEMPTS", 6)
+    lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    max_attempts = settings.OUTBOX_MAX_ATTEMPTS
     stale = Notification.objects.filter(status=SENDING, claimed_at__lt=now - lease)
     reason = "claim expired: the worker stopped before recording the outcome"
     failed = stale.filter(attempts__gte=max_attempts - 1).update(
@@ -216,7 +212,7 @@ def _describe(exc: Exception) -> str:
 
 def _failed_attempt(notification: Notification, exc: Exception, *, permanent: bool) -> str:
     attempts = notification.attempts + 1
-    if permanent or attempts >= _setting("OUTBOX_MAX_ATTEMPTS", 6):
+    if permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         _finish(notification, status=NotificationStatus.FAILED, attempts=attempts,
                 last_error=_describe(exc))
         return "failed"
@@ -227,8 +223,8 @@ def _failed_attempt(notification: Notification, exc: Exception, *, permanent: bo
 
 def backoff(attempts: int) -> timedelta:
     """Exponential: base, 2×base, 4×base... capped."""
-    base = _setting("OUTBOX_BACKOFF_SECONDS", 60)
-    cap = _setting("OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600)
+    base = settings.OUTBOX_BACKOFF_SECONDS
+    cap = settings.OUTBOX_BACKOFF_MAX_SECONDS
     return timedelta(seconds=min(cap, base * 2 ** (attempts - 1)))
 
 

@@ -18,4 +18,6 @@ class MyNotificationsView(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Notification.objects.none()
         return Notification.objects.filter(recipient=self.request.user).order_by("-due_at", "-id")

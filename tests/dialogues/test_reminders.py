@@ -327,3 +327,13 @@ def test_cancellation_notice_is_sent_even_with_reminders_off(program, session, b
     dispatch.dispatch_outbox()
     assert outcome(f"session_cancelled:{session.pk}:{bob.pk}") == ("sent", "")
     assert mail.outbox[0].subject == f"Cancelled: {session.title}"
+
+
+def test_moving_the_program_end_moves_its_pending_followups(program, bob, alice):
+    accept(program, bob, alice)
+    services.program_update(program=program, actor=alice, ends_on=date(2031, 4, 30))
+    followups = Notification.objects.filter(kind="program_followup", recipient=bob)
+    assert sorted(followups.values_list("due_at", flat=True)) == [
+        datetime(2031, 5, 1, tzinfo=UTC) + timedelta(days=30),
+        datetime(2031, 5, 1, tzinfo=UTC) + timedelta(days=90),
+    ]

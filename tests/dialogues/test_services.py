@@ -212,7 +212,7 @@ def test_session_cancel_notifies_yes_and_cancels_reminders(program, alice, parti
          {"session": session.pk})]
     reminder.refresh_from_db()
     unrelated.refresh_from_db()
-    assert (reminder.status, reminder.last_error) == ("cancelled", "session cancelled")
+    assert (reminder.status, reminder.last_error) == ("cancelled", "the session was cancelled")
     assert unrelated.status == "pending"
     assert ActivityLog.objects.filter(verb="session.cancelled").count() == 1
 

@@ -122,7 +122,6 @@ def stack(tmp_path, sink):
     flush_broker()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.reliability.worker_settings",
         "PARLEY_VAR_DIR": str(tmp_path),
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": broker_url(),

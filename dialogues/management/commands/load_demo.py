@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from dialogues import reminders
 from dialogues.models import (
     DEFAULT_REMINDER_SCHEDULE,
     RSVP,
@@ -168,6 +169,7 @@ class Command(BaseCommand):
         )
         self._applications(program, sides, users)
         self._sessions(program, users)
+        reminders.replan_program(program=program)  # reminders and follow-ups, as staff would
         ActivityLog.objects.create(
             actor=users["staff@parley.example"], organization=org, verb="program.created",
             target_type="program", target_id=str(program.pk), target_repr=program.title,
@@ -190,12 +192,12 @@ class Command(BaseCommand):
                 decided_at=None if status == ApplicationStatus.PENDING else now - timedelta(days=3),
             )
             Notification.objects.get_or_create(
-                dedupe_key=f"application-received:{app.pk}",
+                dedupe_key=f"application_received:{app.pk}",
                 defaults={"recipient": person, "organization": program.organization,
                           "kind": "application_received", "due_at": app.created_at,
                           "status": "sent", "sent_at": app.created_at,
                           "subject": f"We received your application to {program.title}",
-                          "context": {"application": app.pk}},
+                          "context": {"application": app.pk, "program": program.pk}},
             )
 
     def _sessions(self, program, users):
@@ -227,14 +229,6 @@ class Command(BaseCommand):
                     timezone.now(),
                     attended=True if day < 0 else None,
                 )
-                if day > 0:
-                    due = start - timedelta(hours=24)
-                    Notification.objects.get_or_create(
-                        dedupe_key=f"session_reminder:{session.pk}:{app.applicant_id}:-1440",
-                        defaults={"recipient_id": app.applicant_id, "kind": "session_reminder",
-                                  "organization": program.organization, "due_at": due,
-                                  "context": {"session": session.pk, "offset": -1440}},
-                    )
             if day < 0:
                 Outcome.objects.create(
                     session=session, kind="idea", author=users["facilitator@parley.example"],
