@@ -59,7 +59,9 @@ def test_production_settings_secure_the_cookies(tmp_path):
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "k3y-" + "Zq8#pW" * 10,
+    # The browser tests allow sync ORM calls beside Playwright's loop; production does not.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**inherited, "DEBUG": "false", "SECRET_KEY": "k3y-" + "Zq8#pW" * 10,
            "ALLOWED_HOSTS": "parley.example", "PARLEY_VAR_DIR": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
