@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from participants import services
+from participants import privacy, services
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -109,6 +109,9 @@ class TokenView(APIView):
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
+class EraseRequestSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
 
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
@@ -123,3 +126,30 @@ class MeView(APIView):
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, **serializer.validated_data)
         return Response(MeSerializer(user).data)
+
+    @extend_schema(
+        request=EraseRequestSerializer,
+        responses={204: None, 400: OpenApiResponse(description="Wrong password"),
+                   409: ErrorSerializer},
+        description="Erase the caller's account and personal data. Live applications are "
+                    "withdrawn first (freed seats promote the waitlist); the token stops "
+                    "working. 409 `sole_owner` while the caller is an organization's only "
+                    "owner.",
+    )
+    def delete(self, request):
+        serializer = EraseRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        privacy.erase_account(user=request.user, password=serializer.validated_data["password"],
+                              ip_address=request.META.get("REMOTE_ADDR"))
+        return Response(status=204)
+
+
+class MyExportView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: OpenApiResponse(
+        description="Every record about the caller: profile, consents, applications, "
+                    "memberships, sessions (RSVPs and attendance), messages, activity.")})
+    def get(self, request):
+        return Response(privacy.export_personal_data(
+            user=request.user, ip_address=request.META.get("REMOTE_ADDR")))
