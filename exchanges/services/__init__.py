@@ -1,0 +1,44 @@
+"""Every state change of organizations, programs and applications.
+
+Each function takes keyword arguments, runs in one transaction and writes the
+activity log. Field errors raise Django's ValidationError (a dict naming the
+field); state conflicts raise config.errors.Conflict with the API's code.
+"""
+
+from exchanges.services.applications import (
+    TRANSITIONS,
+    SideSeats,
+    application_accept,
+    application_decline,
+    application_submit,
+    application_waitlist,
+    application_withdraw,
+    seats_per_side,
+    side_seats,
+)
+from exchanges.services.organizations import (
+    membership_add,
+    membership_change_role,
+    membership_remove,
+    organization_create,
+    organization_update,
+)
+from exchanges.services.programs import (
+    PROGRAM_FIELDS,
+    SideSpec,
+    program_archive,
+    program_close,
+    program_create,
+    program_delete,
+    program_publish,
+    program_update,
+)
+
+__all__ = [
+    "PROGRAM_FIELDS", "TRANSITIONS", "SideSeats", "SideSpec", "application_accept",
+    "application_decline", "application_submit", "application_waitlist",
+    "application_withdraw", "membership_add", "membership_change_role", "membership_remove",
+    "organization_create", "organization_update", "program_archive", "program_close",
+    "program_create", "program_delete", "program_publish", "program_update", "seats_per_side",
+    "side_seats",
+]

@@ -1,0 +1,111 @@
+"""Organizations and their members: create, update, add, change role, remove."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from config.errors import Conflict
+from exchanges.activity import log_activity
+from exchanges.models import Membership, Organization, Role
+from participants.models import User
+
+
+def organization_create(
+    *, actor: User, name: str, slug: str = "", description: str = "", website: str = ""
+) -> Organization:
+    slug = slug or _unique_slug(name)
+    organization = Organization(name=name, slug=slug, description=description, website=website)
+    organization.full_clean()
+    with transaction.atomic():
+        organization.save()
+        Membership.objects.create(organization=organization, user=actor, role=Role.OWNER)
+        log_activity(actor=actor, verb="organization.created", target=organization,
+                     organization_id=organization.pk)
+    return organization
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "organization"
+    slug, n = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def organization_update(*, organization: Organization, actor: User, **fields: Any) -> Organization:
+    for name in ("name", "description", "website", "require_two_factor"):
+        if name in fields:
+            setattr(organization, name, fields[name])
+    organization.full_clean()
+    with transaction.atomic():
+        organization.save()
+        log_activity(actor=actor, verb="organization.updated", target=organization,
+                     organization_id=organization.pk, data={"fields": sorted(fields)})
+    return organization
+
+
+def membership_add(
+    *, organization: Organization, actor: User, email: str, role: str
+) -> Membership:
+    _check_role(role)
+    user = User.objects.filter(email__iexact=email.strip(), erased_at__isnull=True).first()
+    if user is None:
+        raise ValidationError(
+            {"email": _("No one has signed up with this email yet. Ask them to sign up first.")}
+        )
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            organization=organization, user=user, defaults={"role": role}
+        )
+        if not created:
+            raise ValidationError({"email": _("This person is already a member.")})
+        log_activity(actor=actor, verb="membership.added", target=membership,
+                     organization_id=organization.pk, data={"role": role, "user": user.pk})
+    return membership
+
+
+def membership_change_role(*, membership: Membership, actor: User, role: str) -> Membership:
+    _check_role(role)
+    with transaction.atomic():
+        membership = _lock_memberships(membership)
+        if membership.role == Role.OWNER and role != Role.OWNER:
+            _ensure_another_owner(membership)
+        previous, membership.role = membership.role, role
+        membership.save(update_fields=["role"])
+        log_activity(actor=actor, verb="membership.role_changed", target=membership,
+                     organization_id=membership.organization_id,
+                     data={"from": previous, "to": role, "user": membership.user_id})
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    with transaction.atomic():
+        membership = _lock_memberships(membership)
+        if membership.role == Role.OWNER:
+            _ensure_another_owner(membership)
+        log_activity(actor=actor, verb="membership.removed", target=membership,
+                     organization_id=membership.organization_id,
+                     data={"user": membership.user_id, "role": membership.role})
+        membership.delete()
+
+
+def _lock_memberships(membership: Membership) -> Membership:
+    # Lock the organization so two owners cannot demote each other at once.
+    Organization.objects.select_for_update().get(pk=membership.organization_id)
+    return Membership.objects.select_related("user", "organization").get(pk=membership.pk)
+
+
+def _ensure_another_owner(membership: Membership) -> None:
+    owners = Membership.objects.filter(organization_id=membership.organization_id,
+                                       role=Role.OWNER).exclude(pk=membership.pk)
+    if not owners.exists():
+        raise Conflict("sole_owner", _("An organization needs at least one owner."))
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose owner, coordinator or facilitator.")})

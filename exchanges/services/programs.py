@@ -1,0 +1,196 @@
+"""Programs: create and edit (sides inline), status transitions, delete drafts."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from config.errors import Conflict
+from exchanges.activity import log_activity
+from exchanges.models import (
+    Application,
+    Balance,
+    Organization,
+    Program,
+    ProgramStatus,
+    Side,
+)
+from exchanges.services.applications import (
+    _accepted_by_side,
+    _fill_free_seats,
+    _lock_program,
+)
+from exchanges.signals import program_changed, program_created
+from participants.models import User
+
+PROGRAM_FIELDS = (
+    "title", "kind", "summary", "description", "location", "is_online", "starts_on",
+    "ends_on", "applications_close_at", "capacity", "balance", "retention_days",
+)
+
+
+@dataclass(frozen=True)
+class SideSpec:
+    """A side as written by staff: an id renames that side, no id adds one."""
+
+    name: str
+    id: int | None = None
+
+
+def program_create(
+    *, organization: Organization, actor: User, sides: list[SideSpec], **fields: Any
+) -> Program:
+    program = Program(organization=organization, status=ProgramStatus.DRAFT)
+    _assign(program, fields)
+    _validate_sides(sides)
+    _validate_program(program, side_count=len(sides))
+    with transaction.atomic():
+        program.save()
+        Side.objects.bulk_create(
+            Side(program=program, name=spec.name.strip(), position=i)
+            for i, spec in enumerate(sides)
+        )
+        program_created.send(sender=Program, program=program)
+        log_activity(actor=actor, verb="program.created", target=program,
+                     organization_id=organization.pk)
+    return program
+
+
+def program_update(
+    *, program: Program, actor: User, sides: list[SideSpec] | None = None, **fields: Any
+) -> Program:
+    with transaction.atomic():
+        program = _lock_program(program)
+        if program.status == ProgramStatus.ARCHIVED:
+            raise Conflict("invalid_transition", _("An archived program is read-only."))
+        old_capacity = program.capacity
+        _assign(program, fields)
+        if sides is not None:
+            _validate_sides(sides)
+            _apply_sides(program, sides)
+        _validate_program(program, side_count=program.sides.count())
+        program.save()
+        if program.capacity > old_capacity or sides is not None:
+            _fill_free_seats(program, actor)
+        program_changed.send(sender=Program, program=program, fields=sorted(fields))
+        log_activity(actor=actor, verb="program.updated", target=program,
+                     organization_id=program.organization_id,
+                     data={"fields": sorted(fields) + (["sides"] if sides is not None else [])})
+    return program
+
+
+def _assign(program: Program, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(PROGRAM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown program fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(program, name, value)
+
+
+def _validate_sides(sides: list[SideSpec]) -> None:
+    names = [spec.name.strip() for spec in sides]
+    if len(names) < 2:
+        raise ValidationError({"sides": _("A program needs at least two sides.")})
+    if any(not name for name in names):
+        raise ValidationError({"sides": _("Every side needs a name.")})
+    if len({name.casefold() for name in names}) != len(names):
+        raise ValidationError({"sides": _("Side names must be unique within a program.")})
+    if any(len(name) > 80 for name in names):
+        raise ValidationError({"sides": _("A side name has at most 80 characters.")})
+
+
+def _apply_sides(program: Program, sides: list[SideSpec]) -> None:
+    existing = {side.pk: side for side in program.sides.all()}
+    kept = {spec.id for spec in sides if spec.id is not None}
+    if kept - set(existing):
+        raise ValidationError({"sides": _("A side belongs to another program.")})
+    removed = set(existing) - kept
+    if Application.objects.filter(side_id__in=removed).exists():
+        raise Conflict("side_has_applications",
+                       _("A side that has applications cannot be removed."))
+    Side.objects.filter(pk__in=removed).delete()
+    # Two passes so that swapping two names never trips the unique constraint.
+    for side in existing.values():
+        if side.pk in kept:
+            side.name = f"\u2060renaming {side.pk}"  # PostgreSQL refuses NUL in text
+            side.save(update_fields=["name"])
+    for position, spec in enumerate(sides):
+        if spec.id is None:
+            Side.objects.create(program=program, name=spec.name.strip(), position=position)
+        else:
+            Side.objects.filter(pk=spec.id).update(name=spec.name.strip(), position=position)
+
+
+def _validate_program(program: Program, *, side_count: int) -> None:
+    """Rules across fields and rows; the caller holds the program lock on updates."""
+    program.full_clean(exclude=["organization"], validate_unique=False,
+                       validate_constraints=False)
+    if program.ends_on < program.starts_on:
+        raise ValidationError({"ends_on": _("The end date cannot be before the start date.")})
+    if program.capacity < 1:
+        raise ValidationError({"capacity": _("The capacity must be at least 1.")})
+    if program.balance == Balance.PARITY and program.capacity < side_count:
+        raise ValidationError({"capacity": _(
+            "Under parity the capacity must be at least the number of sides (%(n)d)."
+        ) % {"n": side_count}})
+    if program.pk:
+        _validate_capacity_against_accepted(program, side_count)
+
+
+def _validate_capacity_against_accepted(program: Program, side_count: int) -> None:
+    accepted = _accepted_by_side(program)
+    if not accepted:
+        return
+    if program.balance == Balance.PARITY:
+        seats = program.capacity // side_count
+        if any(count > seats for count in accepted.values()):
+            raise ValidationError({"capacity": _(
+                "This would leave a side with fewer seats (%(seats)d) than it has "
+                "accepted participants (%(accepted)d)."
+            ) % {"seats": seats, "accepted": max(accepted.values())}})
+    elif program.capacity < sum(accepted.values()):
+        raise ValidationError({"capacity": _(
+            "The capacity cannot be below the number already accepted (%(n)d)."
+        ) % {"n": sum(accepted.values())}})
+
+
+def program_publish(*, program: Program, actor: User) -> Program:
+    return _program_transition(program, actor, "published",
+                               allowed_from=(ProgramStatus.DRAFT, ProgramStatus.CLOSED))
+
+
+def program_close(*, program: Program, actor: User) -> Program:
+    return _program_transition(program, actor, "closed", allowed_from=(ProgramStatus.PUBLISHED,))
+
+
+def program_archive(*, program: Program, actor: User) -> Program:
+    return _program_transition(program, actor, "archived", allowed_from=(ProgramStatus.CLOSED,))
+
+
+def _program_transition(program, actor, to, *, allowed_from) -> Program:
+    with transaction.atomic():
+        program = _lock_program(program)
+        if program.status not in allowed_from:
+            raise Conflict("invalid_transition", _(
+                "A %(status)s program cannot become %(to)s."
+            ) % {"status": program.get_status_display(), "to": ProgramStatus(to).label})
+        if to == ProgramStatus.PUBLISHED and program.sides.count() < 2:
+            raise ValidationError({"sides": _("A program needs at least two sides.")})
+        previous, program.status = program.status, to
+        program.save(update_fields=["status", "updated_at"])
+        log_activity(actor=actor, verb=f"program.{to}", target=program,
+                     organization_id=program.organization_id, data={"from": previous})
+    return program
+
+
+def program_delete(*, program: Program, actor: User) -> None:
+    with transaction.atomic():
+        program = _lock_program(program)
+        if program.status != ProgramStatus.DRAFT:
+            raise Conflict("invalid_transition", _("Only a draft program can be deleted."))
+        log_activity(actor=actor, verb="program.deleted", target=program,
+                     organization_id=program.organization_id)
+        Application.objects.filter(program=program).delete()
+        program.delete()
