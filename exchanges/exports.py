@@ -1,15 +1,29 @@
-"""Exports of personal data: each one is written to the activity log."""
+"""Exports and views of personal data: each one is written to the activity log."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from exchanges.activity import log_activity
 from exchanges.models import Application, Program
+from exchanges.selectors import personal_data_organizations, sees_applicant_personal_data
 from participants.models import User
+
+
+def personal_data_viewed(*, actor: User, program: Program, via: str,
+                         applicant_ids: list[int]) -> None:
+    """Staff were shown applicants' email and legal name: one entry per page or response
+    (not per row), naming whose data was shown. Nothing shown, nothing logged."""
+    if applicant_ids:
+        log_activity(actor=actor, verb="personal_data.viewed", target=program,
+                     organization_id=program.organization_id,
+                     data={"via": via, "applicants": applicant_ids})
 
 
 def applications_export_logged(*, program: Program, actor: User) -> list[list[str]]:
     """The program's applications as rows (header first), logged as an export."""
+    if not sees_applicant_personal_data(personal_data_organizations(actor), program):
+        raise PermissionDenied(_("Only the program's staff can export its applications."))
     applications = (
         Application.objects.filter(program=program)
         .select_related("side", "applicant")
@@ -33,4 +47,6 @@ def applications_export_logged(*, program: Program, actor: User) -> list[list[st
         ]
         log_activity(actor=actor, verb="applications.exported", target=program,
                      organization_id=program.organization_id, data={"rows": len(rows)})
+        personal_data_viewed(actor=actor, program=program, via="csv",
+                             applicant_ids=[a.applicant_id for a in applications])
     return [header, *rows]

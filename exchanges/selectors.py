@@ -4,6 +4,8 @@ Visibility is decided here once: a caller who may not see an object gets a
 queryset without it, so views answer 404 rather than 403.
 """
 
+from collections.abc import Collection
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -101,16 +103,38 @@ def is_accepted_to(user, program_id: int) -> bool:
     ).exists()
 
 
+# --- Personal data: the one rule for who sees an email or a legal name --------------------
+#
+# Everyone else sees a display name (and a side). Facilitators are members of the
+# organization but not its staff: they see display names only.
+
+
+def personal_data_organizations(viewer) -> frozenset[int]:
+    """Organizations whose applicants' email and legal name `viewer` may see: those where
+    the viewer is owner or coordinator. One query: a page or an API request computes it
+    once and asks `sees_applicant_personal_data` for each row."""
+    if not viewer.is_authenticated:
+        return frozenset()
+    return frozenset(
+        Membership.objects.filter(user=viewer, role__in=STAFF_ROLES)
+        .values_list("organization_id", flat=True)
+    )
+
+
+def sees_applicant_personal_data(organizations: Collection[int], program: Program) -> bool:
+    """Whether a viewer whose `personal_data_organizations` are `organizations` sees the
+    email and legal name of the people who applied to `program`."""
+    return program.organization_id in organizations
+
+
 def can_see_personal_data(viewer, person) -> bool:
-    """Email and legal name: the person themselves, and staff of organizations the
-    person applied to."""
+    """Email and legal name of one person: the person themselves, and staff of
+    organizations the person applied to."""
     if not viewer.is_authenticated:
         return False
     if viewer.pk == person.pk:
         return True
-    staff = Membership.objects.filter(
-        user=viewer, role__in=STAFF_ROLES, organization=OuterRef("organization")
-    )
-    return (
-        Program.objects.filter(Exists(staff), applications__applicant=person).exists()
-    )
+    organizations = personal_data_organizations(viewer)
+    return bool(organizations) and Application.objects.filter(
+        applicant=person, program__organization_id__in=organizations
+    ).exists()

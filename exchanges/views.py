@@ -29,9 +29,11 @@ from exchanges.forms import (
 from exchanges.models import Application, ApplicationStatus, Balance, Organization
 from exchanges.selectors import (
     is_staff_of,
+    personal_data_organizations,
     programs_open_for_applications,
     programs_staffed_by,
     programs_visible_to,
+    sees_applicant_personal_data,
 )
 
 CATALOGUE_PAGE_SIZE = 12
@@ -257,11 +259,20 @@ def program_applications(request, pk):
     form = ApplicationFilterForm(request.GET or None, sides=sides)
     applications = queries.program_applications(program, **form.filters())
     meter, full_sides = _seat_state(program, sides)
+    page = _page(request, applications, APPLICATIONS_PAGE_SIZE)
+    show_personal_data = _shows_personal_data(request, program)
+    if show_personal_data:
+        exports.personal_data_viewed(actor=request.user, program=program, via="page",
+                                     applicant_ids=[a.applicant_id for a in page])
     return render(request, "exchanges/program_applications.html", {
         "program": program, "sides": sides, "form": form, "meter": meter,
-        "full_sides": full_sides, "page": _page(request, applications, APPLICATIONS_PAGE_SIZE),
+        "full_sides": full_sides, "page": page, "show_personal_data": show_personal_data,
         "query": _query_without_page(request), "accepted_total": sum(m["accepted"] for m in meter),
     })
+
+
+def _shows_personal_data(request, program) -> bool:
+    return sees_applicant_personal_data(personal_data_organizations(request.user), program)
 
 
 def _csv_cell(value: str) -> str:
@@ -329,6 +340,7 @@ def _decided_partial(request, application, notice, error):
     return render(request, "exchanges/_application_decided.html", {
         "program": program, "application": application, "others": pool, "meter": meter,
         "full_sides": full_sides, "notice": notice, "error": error,
+        "show_personal_data": _shows_personal_data(request, program),
         "next": request.POST.get("next", ""),
         "accepted_total": sum(m["accepted"] for m in meter),
     })

@@ -13,13 +13,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from exchanges.models import (
-    STAFF_ROLES,
     Application,
     Membership,
     Program,
     Role,
     Side,
 )
+from exchanges.selectors import personal_data_organizations, sees_applicant_personal_data
 from exchanges.services import seats_per_side
 from participants.api import ErrorSerializer
 
@@ -204,7 +204,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     def get_applicant(self, application: Application) -> dict:
         person = application.applicant
         data = {"id": person.pk, "display_name": person.display_name}
-        if application.program.organization_id in self.context["staff_organizations"]:
+        if sees_applicant_personal_data(self.context["staff_organizations"], application.program):
             data.update(email=person.email, legal_name=person.legal_name)
         return data
 
@@ -215,10 +215,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
 
 
 def staff_organization_ids(user) -> set[int]:
-    if not user.is_authenticated:
-        return set()
-    return set(
-        Membership.objects.filter(user=user, role__in=STAFF_ROLES)
-        .values_list("organization_id", flat=True)
-    )
+    """Where the caller is owner or coordinator: the organizations they run, and the same
+    set whose applicants' email and legal name they see (exchanges.selectors decides)."""
+    return set(personal_data_organizations(user))
 

@@ -15,7 +15,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from exchanges import services
+from exchanges import exports, services
 from exchanges.api.serializers import (
     NOT_ALLOWED,
     ApplicationCreateSerializer,
@@ -40,6 +40,7 @@ from exchanges.selectors import (
     applications_visible_to,
     programs_visible_to,
     role_in,
+    sees_applicant_personal_data,
 )
 
 # --- Programs --------------------------------------------------------------------------
@@ -212,6 +213,11 @@ class ProgramApplicationsView(generics.ListAPIView):
             applications = applications.filter(applicant=self.request.user)
         return applications
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        _log_personal_data_viewed(request, page, via="api_list")
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
     @extend_schema(request=ApplicationCreateSerializer,
                    responses={201: ApplicationSerializer,
                               409: conflict("already_applied", "not_open")})
@@ -225,6 +231,15 @@ class ProgramApplicationsView(generics.ListAPIView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
+def _log_personal_data_viewed(request, applications: list[Application], via: str) -> None:
+    """One entry per response that shows applicants' email and legal name to staff."""
+    shown = [a for a in applications
+             if sees_applicant_personal_data(_staff_organizations(request), a.program)]
+    if shown:
+        exports.personal_data_viewed(actor=request.user, program=shown[0].program, via=via,
+                                     applicant_ids=[a.applicant_id for a in shown])
+
+
 def _application(request, pk) -> Application:
     return get_object_or_404(applications_visible_to(request.user), pk=pk)
 
@@ -234,8 +249,9 @@ class ApplicationDetailView(generics.GenericAPIView):
     serializer_class = ApplicationSerializer
 
     def get(self, request, pk):
-        data = ApplicationSerializer(_application(request, pk),
-                                     context=_application_context(request)).data
+        application = _application(request, pk)
+        _log_personal_data_viewed(request, [application], via="api_detail")
+        data = ApplicationSerializer(application, context=_application_context(request)).data
         return Response(data)
 
 
