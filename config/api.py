@@ -7,7 +7,8 @@ so API views call services without try/except.
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -15,11 +16,60 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import Conflict
 
+# The largest id either database stores (a signed 64-bit integer); a larger one in a
+# filter or a body would overflow the query instead of matching nothing.
+MAX_ID = 2**63 - 1
+
+
+class TextField(serializers.CharField):
+    """A JSON string. DRF's CharField also takes a number and stores it as text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
 
 class Pagination(PageNumberPagination):
+    """`?page_size=` is a whole number from 1 (400 otherwise); above 100 it is clamped.
+
+    Every list is paginated, so this is also where a list refuses query parameters
+    it does not know (a misspelt filter would otherwise silently return everything).
+    """
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        known = {self.page_query_param, self.page_size_query_param}
+        filterset = getattr(view, "filterset_class", None)
+        if filterset is not None:
+            known |= set(filterset.base_filters)
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise ValidationError({name or "query": [_("Unknown query parameter.")]
+                                   for name in unknown})
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_size_query_param: [_("Give a whole number from 1.")]})
+        return min(int(raw), self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        if request.query_params.get(self.page_query_param) == "":
+            return ""  # not a page number: 404 "Invalid page." like any other
+        return super().get_page_number(request, paginator)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 def _django_errors(exc: DjangoValidationError) -> dict:

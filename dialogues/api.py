@@ -15,6 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import MAX_ID, TextField
 from dialogues import services
 from dialogues.calendar import ics_response, session_ics
 from dialogues.models import OutcomeKind, RSVPResponse, Session, SessionFormat
@@ -27,6 +28,7 @@ from dialogues.selectors import (
     sessions_of_program,
     sessions_visible_to,
 )
+from exchanges.api.serializers import conflict
 from exchanges.selectors import programs_visible_to
 
 # --- Fields ---
@@ -41,7 +43,10 @@ class UTCDateTimeField(serializers.DateTimeField):
 
     def to_internal_value(self, value):
         if isinstance(value, str):
-            parsed = parse_datetime(value.strip()) if value.strip() else None
+            try:
+                parsed = parse_datetime(value.strip()) if value.strip() else None
+            except ValueError:  # well-formed but impossible (minute 99): refused below
+                parsed = None
             if parsed is not None and parsed.tzinfo is None:
                 self.fail("naive")
         elif isinstance(value, dt.datetime) and value.tzinfo is None:
@@ -52,33 +57,40 @@ class UTCDateTimeField(serializers.DateTimeField):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class FacilitatorsField(serializers.ListField):
+    """User ids: written as a list, read from the session's prefetched facilitators."""
+
+    child = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+    def get_attribute(self, instance):
+        return [user.pk for user in instance.facilitators.all()]
+
+
 # --- Serializers ---
 
 
 class SessionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     program = serializers.IntegerField(source="program_id", read_only=True)
-    title = serializers.CharField(max_length=200, allow_blank=True)
+    title = TextField(max_length=200, allow_blank=True)
     format = serializers.ChoiceField(choices=SessionFormat.choices)
     starts_at = UTCDateTimeField()
     ends_at = UTCDateTimeField()
-    timezone = serializers.CharField(max_length=64)
-    location = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    online_url = serializers.CharField(max_length=500, allow_blank=True, required=False,
-                                       allow_null=True)
+    timezone = TextField(max_length=64)
+    location = TextField(max_length=200, allow_blank=True, required=False)
+    online_url = TextField(max_length=500, allow_blank=True, required=False,
+                           allow_null=True)
     capacity = serializers.IntegerField(min_value=1, allow_null=True, required=False)
     confidentiality = serializers.ChoiceField(
         choices=Session.Confidentiality.choices, required=False)
-    ground_rules = serializers.CharField(max_length=5000, allow_blank=True, required=False)
-    facilitators = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                         write_only=True)
+    ground_rules = TextField(max_length=5000, allow_blank=True, required=False)
+    facilitators = FacilitatorsField(required=False)
     status = serializers.CharField(source="effective_status", read_only=True)
 
     def to_representation(self, session):
         data = super().to_representation(session)
         access = self.context["access"]
         data["online_url"] = (session.online_url or None) if access.can_see_link(session) else None
-        data["facilitators"] = [f.pk for f in session.facilitators.all()]
         return data
 
     def to_service_kwargs(self) -> dict:
@@ -106,20 +118,20 @@ class RSVPInSerializer(serializers.Serializer):
 
 
 class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+    reason = TextField(max_length=500, allow_blank=True, required=False, default="")
 
 
 class AttendanceItemSerializer(serializers.Serializer):
-    participant = serializers.IntegerField()
+    participant = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     attended = serializers.BooleanField(allow_null=True)
 
 
 class OutcomeSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=OutcomeKind.choices)
-    text = serializers.CharField(max_length=5000)
+    text = TextField(max_length=5000)
     created_at = UTCDateTimeField(read_only=True)
-    author = serializers.IntegerField(source="author_id", read_only=True)
+    author = serializers.IntegerField(source="author_id", read_only=True, allow_null=True)
 
 
 def attendee_json(rsvp) -> dict:
@@ -145,6 +157,12 @@ class ProgramSessionsView(generics.GenericAPIView):
     def program(self):
         return get_object_or_404(programs_visible_to(self.request.user), pk=self.kwargs["pk"])
 
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no program
+            return Session.objects.none()
+        return sessions_of_program(self.program())
+
+    @extend_schema(responses=SessionSerializer(many=True))
     def get(self, request, pk):
         program = self.program()
         page = self.paginate_queryset(sessions_of_program(program))
@@ -152,6 +170,7 @@ class ProgramSessionsView(generics.GenericAPIView):
         return self.get_paginated_response(SessionSerializer(page, many=True,
                                                              context=context).data)
 
+    @extend_schema(responses={201: SessionSerializer})
     def post(self, request, pk):
         program = self.program()
         access = program_access(request.user, program)
@@ -174,6 +193,8 @@ class SessionDetailView(APIView):
         access = program_access(request.user, session.program)
         return Response(SessionSerializer(session, context={"access": access}).data)
 
+    @extend_schema(request=SessionSerializer(partial=True),
+                   responses={200: SessionSerializer, 409: conflict("invalid_transition")})
     def patch(self, request, pk):
         session = _session_for(request, pk)
         access = program_access(request.user, session.program)
@@ -191,7 +212,8 @@ class SessionDetailView(APIView):
 
 
 class SessionCancelView(APIView):
-    @extend_schema(request=CancelSerializer, responses=SessionSerializer)
+    @extend_schema(request=CancelSerializer,
+                   responses={200: SessionSerializer, 409: conflict("invalid_transition")})
     def post(self, request, pk):
         session = _session_for(request, pk)
         if not program_access(request.user, session.program).is_staff:
@@ -208,7 +230,10 @@ class SessionCancelView(APIView):
 class SessionRSVPView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=RSVPInSerializer, responses=RSVPOutSerializer)
+    @extend_schema(request=RSVPInSerializer, responses={
+        200: RSVPOutSerializer,
+        409: conflict("not_accepted", "ground_rules_required", "capacity_full",
+                      "invalid_transition")})
     def post(self, request, pk):
         session = _session_for(request, pk)
         serializer = RSVPInSerializer(data=request.data)
@@ -244,7 +269,8 @@ class SessionAttendeesView(_RunSessionView):
 
 class SessionAttendanceView(_RunSessionView):
     @extend_schema(request=AttendanceItemSerializer(many=True),
-                   responses=AttendeeSerializer(many=True))
+                   responses={200: AttendeeSerializer(many=True),
+                              409: conflict("invalid_transition")})
     def post(self, request, pk):
         session = self.session(request, pk)
         if not isinstance(request.data, list):
@@ -265,6 +291,7 @@ class SessionOutcomesView(APIView):
     permission_classes = [IsAuthenticated]
     serializer_class = OutcomeSerializer
 
+    @extend_schema(responses=OutcomeSerializer(many=True))
     def get(self, request, pk):
         session = _session_for(request, pk)
         access = program_access(request.user, session.program)
@@ -272,6 +299,7 @@ class SessionOutcomesView(APIView):
             raise PermissionDenied()
         return Response(OutcomeSerializer(outcomes_of(session), many=True).data)
 
+    @extend_schema(responses={201: OutcomeSerializer, 409: conflict("invalid_transition")})
     def post(self, request, pk):
         session = _session_for(request, pk)
         if not program_access(request.user, session.program).can_run(session):

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from dialogues.models import ReminderKind
 from dialogues.reminders import offset_problem, reminder_schedule, reminder_schedule_set
+from exchanges.api.serializers import conflict
 from exchanges.models import STAFF_ROLES, Program, Role
 from exchanges.selectors import programs_visible_to, role_in
 
@@ -46,7 +47,8 @@ class ProgramRemindersView(APIView):
         return Response(_as_json(reminder_schedule(program)))
 
     @extend_schema(request=ReminderRuleSerializer(many=True),
-                   responses=ReminderRuleSerializer(many=True))
+                   responses={200: ReminderRuleSerializer(many=True),
+                              409: conflict("invalid_transition")})
     def put(self, request, pk):
         program = self._program(request, pk, roles=STAFF_ROLES)
         if not isinstance(request.data, list):

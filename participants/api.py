@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import TextField
 from participants import privacy, services
 
 
@@ -37,14 +38,14 @@ class InvalidCredentials(APIException):
 class RegisterSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128,
-                                     style={"input_type": "password"})
-    display_name = serializers.CharField(max_length=80)
+    password = TextField(write_only=True, max_length=128,
+                         style={"input_type": "password"})
+    display_name = TextField(max_length=80)
 
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    password = TextField(max_length=128, style={"input_type": "password"})
 
 
 class TokenSerializer(serializers.Serializer):
@@ -54,13 +55,13 @@ class TokenSerializer(serializers.Serializer):
 class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(max_length=254)
-    display_name = serializers.CharField(max_length=80)
-    legal_name = serializers.CharField(max_length=200, allow_blank=True)
-    country = serializers.CharField(max_length=2, allow_blank=True)
-    languages = serializers.CharField(
+    display_name = TextField(max_length=80)
+    legal_name = TextField(max_length=200, allow_blank=True)
+    country = TextField(max_length=2, allow_blank=True)
+    languages = TextField(
         max_length=200, allow_blank=True, help_text=_("Comma-separated, e.g. en, el, tr")
     )
-    timezone = serializers.CharField(max_length=64, help_text=_("An IANA name, e.g. Asia/Nicosia"))
+    timezone = TextField(max_length=64, help_text=_("An IANA name, e.g. Asia/Nicosia"))
     language = serializers.ChoiceField(choices=settings.LANGUAGES)
     notify_email = serializers.BooleanField()
 
@@ -110,7 +111,7 @@ class TokenView(APIView):
         return Response({"token": token.key})
 
 class EraseRequestSerializer(serializers.Serializer):
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    password = TextField(max_length=128, trim_whitespace=False)
 
 
 class MeView(APIView):

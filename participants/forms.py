@@ -42,10 +42,10 @@ class SignupForm(forms.Form):
                              help_text=_("Used to sign in. Other participants never see it."))
     display_name = forms.CharField(label=_("Display name"), max_length=80,
                                    help_text=DISPLAY_NAME_HELP)
-    password1 = forms.CharField(label=_("Password"), strip=False,
+    password1 = forms.CharField(label=_("Password"), strip=False, max_length=128,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
                                 help_text=_("At least 8 characters; not a common password."))
-    password2 = forms.CharField(label=_("Password again"), strip=False,
+    password2 = forms.CharField(label=_("Password again"), strip=False, max_length=128,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     accept_terms = forms.BooleanField(label=_("I accept the terms of use"))
     research_consent = forms.BooleanField(
@@ -109,7 +109,7 @@ class ProfileForm(forms.Form):
 
 class EraseAccountForm(forms.Form):
     password = forms.CharField(
-        label=_("Your password"), strip=False,
+        label=_("Your password"), strip=False, max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text=_("To confirm that it is you. This cannot be undone."),
     )

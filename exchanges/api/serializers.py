@@ -6,12 +6,14 @@ Serializers check field shape only; every rule is decided by exchanges.services.
 from collections import Counter
 from datetime import UTC
 
+from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
+from config.api import MAX_ID, TextField
 from exchanges.models import (
     Application,
     Membership,
@@ -53,8 +55,8 @@ def conflict(*codes: str) -> OpenApiResponse:
 
 class OrganizationSerializer(serializers.Serializer):
     slug = serializers.SlugField(read_only=True)
-    name = serializers.CharField(max_length=120)
-    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    name = TextField(max_length=120)
+    description = TextField(max_length=5000, allow_blank=True, required=False)
     website = serializers.URLField(max_length=200, allow_blank=True, required=False)
     role = serializers.ChoiceField(choices=Role.choices, read_only=True,
                                    help_text=_("The caller's role in this organization."))
@@ -111,9 +113,9 @@ class SideReadSerializer(serializers.Serializer):
 
 
 class SideWriteSerializer(serializers.Serializer):
-    id = serializers.IntegerField(required=False,
+    id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
                                   help_text=_("An existing side's id renames it; none adds one."))
-    name = serializers.CharField(max_length=80)
+    name = TextField(max_length=80)
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -171,6 +173,9 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
         # The rules across fields and rows live in services; only shape is checked here.
         validators: list = []
 
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.CharField: TextField, models.TextField: TextField}
+
 
 class ProgramUpdateSerializer(ProgramWriteSerializer):
     class Meta(ProgramWriteSerializer.Meta):
@@ -211,7 +216,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 class ApplicationCreateSerializer(serializers.Serializer):
     side = serializers.PrimaryKeyRelatedField(queryset=Side.objects.all())
-    motivation = serializers.CharField(max_length=4000, allow_blank=True, required=False)
+    motivation = TextField(max_length=4000, allow_blank=True, required=False)
 
 
 def staff_organization_ids(user) -> set[int]:

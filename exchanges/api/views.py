@@ -6,6 +6,7 @@ service; the error handler in config.api turns service errors into 400/409.
 """
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from config.api import MAX_ID
 from exchanges import exports, services
 from exchanges.api.serializers import (
     NOT_ALLOWED,
@@ -46,7 +48,18 @@ from exchanges.selectors import (
 # --- Programs --------------------------------------------------------------------------
 
 
-class ProgramFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """An empty choice or number (`?status=`) is refused like any unknown value."""
+
+    def is_valid(self):
+        for name, filter_ in self.filters.items():
+            strict = isinstance(filter_, django_filters.ChoiceFilter | django_filters.NumberFilter)
+            if strict and self.form.data.get(name) == "" and not self.form.errors.get(name):
+                self.form.add_error(name, _("Give a value, or leave this filter out."))
+        return self.form.is_valid()
+
+
+class ProgramFilter(StrictFilterSet):
     kind = django_filters.ChoiceFilter(choices=ProgramKind.choices)
     status = django_filters.ChoiceFilter(choices=ProgramStatus.choices)
     organization = django_filters.CharFilter(field_name="organization__slug",
@@ -179,9 +192,16 @@ class ProgramArchiveView(ProgramTransitionView):
 # --- Applications ------------------------------------------------------------------------
 
 
-class ApplicationFilter(django_filters.FilterSet):
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number within the databases' integer range (400 otherwise)."""
+
+    field_class = forms.IntegerField
+
+
+class ApplicationFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
-    side = django_filters.NumberFilter(field_name="side_id", help_text=_("A side's id."))
+    side = IdFilter(field_name="side_id", help_text=_("A side's id."),
+                    min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = Application

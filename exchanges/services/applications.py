@@ -211,9 +211,9 @@ def _ensure_seat(program: Program, side_id: int) -> None:
 def _fill_free_seats(program: Program, actor: User, freed_side_id: int | None = None) -> None:
     """Give free seats to the oldest waitlisted applications that fit.
 
-    A seat freed on one side goes to that side under parity, to any side under
-    none; after a capacity or sides change every side is considered. The caller
-    holds the program lock.
+    One freed seat goes to one application: of its side under parity, of any side
+    under none. After a capacity, balance or sides change every free seat is
+    filled. The caller holds the program lock.
     """
     accepted = _accepted_by_side(program)
     side_count = program.sides.count()
@@ -230,3 +230,5 @@ def _fill_free_seats(program: Program, actor: User, freed_side_id: int | None = 
         if _seat_problem(program, application.side_id, accepted, side_count) is None:
             _set_status(application, ApplicationStatus.ACCEPTED, actor, promoted=True)
             accepted[application.side_id] += 1
+            if freed_side_id is not None:
+                return

@@ -72,7 +72,7 @@ def program_update(
             _apply_sides(program, sides)
         _validate_program(program, side_count=program.sides.count())
         program.save()
-        if program.capacity > old_capacity or sides is not None:
+        if program.capacity > old_capacity or sides is not None or "balance" in fields:
             _fill_free_seats(program, actor)
         program_changed.send(sender=Program, program=program, fields=sorted(fields))
         log_activity(actor=actor, verb="program.updated", target=program,

@@ -401,3 +401,24 @@ def test_decisions_on_an_archived_program_are_refused(org, alice):
     with pytest.raises(Conflict) as error:
         services.application_accept(application=application, actor=alice)
     assert error.value.code == "invalid_transition"
+
+
+def test_one_freed_seat_promotes_one_application(org, alice):
+    program = program_with_sides("A", "B", organization=org, capacity=3, balance="none")
+    a = program.sides.first()
+    seated = ApplicationFactory(program=program, side=a, status="accepted")
+    ApplicationFactory(program=program, side=a, status="waitlisted")
+    ApplicationFactory(program=program, side=a, status="waitlisted")
+    services.application_decline(application=seated, actor=alice)
+    assert statuses(program) == ["declined", "accepted", "waitlisted"]
+
+
+def test_leaving_parity_fills_the_seats_it_opens(org, alice):
+    program = program_with_sides("A", "B", organization=org, capacity=4)
+    a = program.sides.first()
+    ApplicationFactory(program=program, side=a, status="accepted")
+    ApplicationFactory(program=program, side=a, status="accepted")
+    waiting = ApplicationFactory(program=program, side=a, status="waitlisted")
+    services.program_update(program=program, actor=alice, balance="none")
+    waiting.refresh_from_db()
+    assert waiting.status == "accepted"

@@ -1,0 +1,366 @@
+"""Who may do what, for every route of the v1 API: generated from the URL configuration.
+
+Every (route, method) under `api/v1/` must have a row in EXPECTED, so a new endpoint
+without one fails `test_matrix_has_a_row_for_every_api_endpoint`. Each row gives, per
+object and per caller (CALLERS, in column order), the exact status API.md promises:
+401 anonymous on protected endpoints, 404 for objects the caller may not see, 403 for
+a visible object the caller may not act on, 409 where API.md names a state conflict.
+
+The people and objects (one organization "bridges", built with factories and services):
+- callers: anonymous; a participant with no relation; an applicant (pending, to the
+  published program); an accepted participant of the published program; a facilitator
+  assigned to the draft's session and to the published program's first session; a
+  coordinator and the owner of bridges; the owner of another organization, acting on
+  bridges' objects.
+- objects: "draft" and "published" programs (sides, sessions; the published one with
+  applications, RSVPs and an outcome), "unassigned" a second session of the published
+  program that the facilitator does not run, "org" bridges itself (and its facilitator's
+  membership), "none" for routes about the caller or nothing.
+
+The world is built once per module inside a transaction; every test runs in a savepoint
+rolled back afterwards, so destructive requests always meet fresh objects.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from dialogues import services as session_services
+from exchanges import services
+from participants.models import User
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+    program_with_sides,
+)
+
+API_PREFIX = "api/v1/"
+NOT_ENDPOINTS = {"api/v1/schema/", "api/v1/docs/", "api/v1/^.*$"}  # the doc pages, catch-all
+DERIVED_METHODS = {"head", "options", "trace"}
+
+CALLERS = ("anonymous", "participant", "applicant", "accepted", "facilitator", "coordinator",
+           "owner", "other_owner")
+
+# --- The routes, read from the URL configuration ---------------------------------------
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry.callback
+
+
+def _methods(callback) -> list[str]:
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is None:  # a function view: one row, for GET
+        return ["GET"]
+    return [method.upper() for method in view_class.http_method_names
+            if method not in DERIVED_METHODS and hasattr(view_class, method)]
+
+
+def api_endpoints() -> set[tuple[str, str]]:
+    return {
+        (route, method)
+        for route, callback in _walk(get_resolver().url_patterns)
+        if route.startswith(API_PREFIX) and route not in NOT_ENDPOINTS
+        for method in _methods(callback)
+    }
+
+
+# --- The table ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    statuses: dict[str, tuple[int, ...]]  # object → one status per caller, as CALLERS
+    body: Callable[[SimpleNamespace, str], object] | None = field(default=None)
+
+
+def _same(status: int) -> tuple[int, ...]:
+    return (status,) * len(CALLERS)
+
+
+def _signed_in(status: int) -> tuple[int, ...]:
+    return (401,) + (status,) * (len(CALLERS) - 1)
+
+
+def _new_program(w, obj):
+    return {"organization": "bridges", "title": "New exchange", "kind": "sports",
+            "starts_on": "2031-01-01", "ends_on": "2031-01-05", "capacity": 4,
+            "sides": [{"name": "East"}, {"name": "West"}]}
+
+
+def _new_session(w, obj):
+    return {"title": "Evening circle", "format": "storytelling",
+            "starts_at": "2031-03-01T18:00:00+02:00", "ends_at": "2031-03-01T20:00:00+02:00",
+            "timezone": "Asia/Nicosia"}
+
+
+def _attendance(w, obj):
+    if obj == "draft":  # no one can answer a draft's session: an empty list is the valid body
+        return []
+    return [{"participant": w.users["accepted"], "attended": True}]
+
+
+# Columns: anonymous, participant, applicant, accepted, facilitator, coordinator, owner,
+# other_owner.
+HIDDEN_DRAFT = (404, 404, 404, 404, 200, 200, 200, 404)  # readable by bridges' members only
+MEMBERS_ONLY = (401, 404, 404, 404, 200, 200, 200, 404)
+OWNER_ACTS = {"org": (401, 404, 404, 404, 403, 403, 200, 404)}
+STAFF_ON_DRAFT = (401, 404, 404, 404, 403, 200, 200, 404)
+STAFF_ON_PUBLISHED = (401, 403, 403, 403, 403, 200, 200, 403)
+RUNNERS_ON_PUBLISHED = (401, 403, 403, 403, 200, 200, 200, 403)  # staff + assigned facilitator
+CONFLICT_ON_DRAFT = (401, 404, 404, 404, 403, 409, 409, 404)
+CONFLICT_ON_PUBLISHED = (401, 403, 403, 403, 403, 409, 409, 403)
+DECIDE = {"published": (401, 404, 403, 404, 404, 200, 200, 404)}
+SESSION_RUN = {"draft": MEMBERS_ONLY, "published": RUNNERS_ON_PUBLISHED,
+               "unassigned": STAFF_ON_PUBLISHED}
+RSVP_CONFLICT = (401, 409, 409, 200, 409, 409, 409, 409)
+
+EXPECTED: dict[tuple[str, str], Row] = {
+    # Accounts
+    ("api/v1/auth/register/", "POST"): Row(
+        {"none": _same(201)},
+        lambda w, obj: {"email": "newcomer@example.net", "password": PASSWORD,
+                        "display_name": "Newcomer"}),
+    ("api/v1/auth/token/", "POST"): Row(
+        {"none": _same(200)}, lambda w, obj: {"email": "bob@example.org", "password": PASSWORD}),
+    ("api/v1/me/", "GET"): Row({"none": _signed_in(200)}),
+    ("api/v1/me/", "PATCH"): Row({"none": _signed_in(200)},
+                                 lambda w, obj: {"display_name": "New name"}),
+    ("api/v1/me/", "DELETE"): Row(
+        {"none": (401, 204, 204, 204, 204, 204, 409, 409)},  # sole owners: 409 sole_owner
+        lambda w, obj: {"password": PASSWORD}),
+    ("api/v1/me/export/", "GET"): Row({"none": _signed_in(200)}),
+    ("api/v1/me/notifications/", "GET"): Row({"none": _signed_in(200)}),
+    # Organizations
+    ("api/v1/organizations/", "GET"): Row({"none": _signed_in(200)}),
+    ("api/v1/organizations/", "POST"): Row({"none": _signed_in(201)},
+                                           lambda w, obj: {"name": "New NGO"}),
+    ("api/v1/organizations/<slug:slug>/", "GET"): Row({"org": MEMBERS_ONLY}),
+    ("api/v1/organizations/<slug:slug>/", "PATCH"): Row(
+        OWNER_ACTS, lambda w, obj: {"description": "Bridges across the line."}),
+    ("api/v1/organizations/<slug:slug>/members/", "GET"): Row({"org": MEMBERS_ONLY}),
+    ("api/v1/organizations/<slug:slug>/members/", "POST"): Row(
+        {"org": (401, 404, 404, 404, 403, 403, 201, 404)},
+        lambda w, obj: {"email": "newcomer@example.org", "role": "facilitator"}),
+    ("api/v1/organizations/<slug:slug>/members/<int:pk>/", "PATCH"): Row(
+        OWNER_ACTS, lambda w, obj: {"role": "coordinator"}),
+    ("api/v1/organizations/<slug:slug>/members/<int:pk>/", "DELETE"): Row(
+        {"org": (401, 404, 404, 404, 403, 403, 204, 404)}),
+    # Programs
+    ("api/v1/programs/", "GET"): Row({"none": _same(200)}),
+    ("api/v1/programs/", "POST"): Row(
+        {"none": (401, 400, 400, 400, 403, 201, 201, 400)},  # 400: not a member of `bridges`
+        _new_program),
+    ("api/v1/programs/<int:pk>/", "GET"): Row({"draft": HIDDEN_DRAFT, "published": _same(200)}),
+    ("api/v1/programs/<int:pk>/", "PATCH"): Row(
+        {"draft": STAFF_ON_DRAFT, "published": STAFF_ON_PUBLISHED},
+        lambda w, obj: {"title": "Renamed"}),
+    ("api/v1/programs/<int:pk>/", "DELETE"): Row(
+        {"draft": (401, 404, 404, 404, 403, 204, 204, 404), "published": CONFLICT_ON_PUBLISHED}),
+    ("api/v1/programs/<int:pk>/publish/", "POST"): Row(
+        {"draft": STAFF_ON_DRAFT, "published": CONFLICT_ON_PUBLISHED}),
+    ("api/v1/programs/<int:pk>/close/", "POST"): Row(
+        {"draft": CONFLICT_ON_DRAFT, "published": STAFF_ON_PUBLISHED}),
+    ("api/v1/programs/<int:pk>/archive/", "POST"): Row(
+        {"draft": CONFLICT_ON_DRAFT, "published": CONFLICT_ON_PUBLISHED}),
+    ("api/v1/programs/<int:pk>/applications/", "GET"): Row(
+        {"draft": MEMBERS_ONLY, "published": _signed_in(200)}),
+    ("api/v1/programs/<int:pk>/applications/", "POST"): Row(
+        {"draft": (401, 404, 404, 404, 409, 409, 409, 404),  # not_open
+         "published": (401, 201, 409, 409, 201, 201, 201, 201)},  # already_applied
+        lambda w, obj: {"side": w.first_side[obj]}),
+    ("api/v1/programs/<int:pk>/sessions/", "GET"): Row(
+        {"draft": HIDDEN_DRAFT, "published": _same(200)}),
+    ("api/v1/programs/<int:pk>/sessions/", "POST"): Row(
+        {"draft": (401, 404, 404, 404, 403, 201, 201, 404),
+         "published": (401, 403, 403, 403, 403, 201, 201, 403)},
+        _new_session),
+    ("api/v1/programs/<int:pk>/reminders/", "GET"): Row(  # bridges' members
+        {"draft": MEMBERS_ONLY, "published": (401, 403, 403, 403, 200, 200, 200, 403)}),
+    ("api/v1/programs/<int:pk>/reminders/", "PUT"): Row(
+        {"draft": STAFF_ON_DRAFT, "published": STAFF_ON_PUBLISHED},
+        lambda w, obj: [{"kind": "session_reminder", "offset_minutes": -90}]),
+    # Applications: the applicant's pending application to the published program
+    ("api/v1/applications/<int:pk>/", "GET"): Row(
+        {"published": (401, 404, 200, 404, 404, 200, 200, 404)}),
+    ("api/v1/applications/<int:pk>/accept/", "POST"): Row(DECIDE),
+    ("api/v1/applications/<int:pk>/waitlist/", "POST"): Row(DECIDE),
+    ("api/v1/applications/<int:pk>/decline/", "POST"): Row(DECIDE),
+    ("api/v1/applications/<int:pk>/withdraw/", "POST"): Row(
+        {"published": (401, 404, 200, 404, 404, 403, 403, 404)}),
+    # Sessions
+    ("api/v1/sessions/<int:pk>/", "GET"): Row(
+        {"draft": HIDDEN_DRAFT, "published": _same(200), "unassigned": _same(200)}),
+    ("api/v1/sessions/<int:pk>/", "PATCH"): Row(
+        SESSION_RUN, lambda w, obj: {"ground_rules": "We listen first."}),
+    ("api/v1/sessions/<int:pk>/cancel/", "POST"): Row(
+        {"draft": STAFF_ON_DRAFT, "published": STAFF_ON_PUBLISHED,
+         "unassigned": STAFF_ON_PUBLISHED},
+        lambda w, obj: {"reason": "Storm warning"}),
+    ("api/v1/sessions/<int:pk>/rsvp/", "POST"): Row(
+        {"draft": (401, 404, 404, 404, 409, 409, 409, 404),  # not_accepted
+         "published": RSVP_CONFLICT, "unassigned": RSVP_CONFLICT},
+        lambda w, obj: {"response": "yes", "accept_ground_rules": True}),
+    ("api/v1/sessions/<int:pk>/attendees/", "GET"): Row(SESSION_RUN),
+    ("api/v1/sessions/<int:pk>/attendance/", "POST"): Row(SESSION_RUN, _attendance),
+    ("api/v1/sessions/<int:pk>/outcomes/", "GET"): Row(
+        {"draft": MEMBERS_ONLY, "published": (401, 403, 403, 200, 200, 200, 200, 403),
+         "unassigned": (401, 403, 403, 200, 403, 200, 200, 403)}),
+    ("api/v1/sessions/<int:pk>/outcomes/", "POST"): Row(
+        {"draft": (401, 404, 404, 404, 201, 201, 201, 404),
+         "published": (401, 403, 403, 403, 201, 201, 201, 403),
+         "unassigned": (401, 403, 403, 403, 403, 201, 201, 403)},
+        lambda w, obj: {"kind": "idea", "text": "Meet again in spring."}),
+    ("api/v1/sessions/<int:pk>/calendar.ics", "GET"): Row(
+        {"draft": HIDDEN_DRAFT, "published": _same(200), "unassigned": _same(200)}),
+}
+
+CASES = [
+    pytest.param(route, method, obj, caller, expected,
+                 id=f"{method} {route.removeprefix(API_PREFIX)} [{obj}] {caller}")
+    for (route, method), row in EXPECTED.items()
+    for obj, statuses in row.statuses.items()
+    for caller, expected in zip(CALLERS, statuses, strict=True)
+]
+
+
+def test_matrix_has_a_row_for_every_api_endpoint():
+    assert api_endpoints() == set(EXPECTED)
+
+
+def test_matrix_rows_name_known_objects_and_every_caller():
+    objects = {"none", "org", "draft", "published", "unassigned"}
+    for row in EXPECTED.values():
+        assert set(row.statuses) <= objects
+        assert all(len(statuses) == len(CALLERS) for statuses in row.statuses.values())
+
+
+# --- The world ----------------------------------------------------------------------------
+
+
+def _session(program, actor, *, title, facilitators):
+    start = timezone.now() + timedelta(days=7)
+    return session_services.session_create(
+        program=program, actor=actor, facilitators=facilitators, title=title,
+        format="storytelling", starts_at=start, ends_at=start + timedelta(hours=2),
+        timezone="Asia/Nicosia")
+
+
+def _build_world() -> SimpleNamespace:
+    owner = UserFactory(display_name="Alice", email="alice@example.org")
+    coordinator = UserFactory(display_name="Carol", email="carol@example.org")
+    facilitator = UserFactory(display_name="Fred", email="fred@example.org")
+    participant = UserFactory(display_name="Bob", email="bob@example.org")
+    applicant = UserFactory(display_name="Dora", email="dora@example.org")
+    accepted = UserFactory(display_name="Erin", email="erin@example.org")
+    other_owner = UserFactory(display_name="Charlie", email="charlie@example.org")
+    UserFactory(display_name="Newcomer", email="newcomer@example.org")
+
+    org = OrganizationFactory(name="Bridges", slug="bridges")
+    MembershipFactory(organization=org, user=owner, role="owner")
+    MembershipFactory(organization=org, user=coordinator, role="coordinator")
+    fred_membership = MembershipFactory(organization=org, user=facilitator, role="facilitator")
+    MembershipFactory(organization=OrganizationFactory(name="Elsewhere", slug="elsewhere"),
+                      user=other_owner, role="owner")
+
+    draft = program_with_sides("North", "South", organization=org, status="draft",
+                               title="Draft exchange")
+    published = program_with_sides("North", "South", organization=org, title="Open exchange")
+    north = published.sides.first()
+    application = services.application_submit(program=published, side=north,
+                                              applicant=applicant, motivation="To listen.")
+    erin_application = services.application_submit(program=published, side=north,
+                                                    applicant=accepted)
+    services.application_accept(application=erin_application, actor=owner)
+
+    draft_session = _session(draft, owner, title="Draft circle", facilitators=[facilitator])
+    session = _session(published, owner, title="Open circle", facilitators=[facilitator])
+    unassigned = _session(published, owner, title="Other circle", facilitators=[])
+    for each in (session, unassigned):
+        session_services.rsvp_respond(session=each, participant=accepted, response="yes")
+        session_services.outcome_record(session=each, actor=owner, kind="idea",
+                                        text="A joint website.")
+
+    people = {"participant": participant, "applicant": applicant, "accepted": accepted,
+              "facilitator": facilitator, "coordinator": coordinator, "owner": owner,
+              "other_owner": other_owner}
+    return SimpleNamespace(
+        users={name: user.pk for name, user in people.items()},
+        ids={
+            "organizations": {"org": org.slug},
+            "members": {"org": fred_membership.pk},
+            "programs": {"draft": draft.pk, "published": published.pk},
+            "sessions": {"draft": draft_session.pk, "published": session.pk,
+                         "unassigned": unassigned.pk},
+            "applications": {"published": application.pk},
+        },
+        first_side={"draft": draft.sides.first().pk, "published": north.pk},
+    )
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    fast_hashing = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), transaction.atomic(), fast_hashing:
+        yield _build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_carry_over():
+    cache.clear()  # the throttles count in the cache; each request here stands alone
+
+
+def _url(route: str, obj: str, w: SimpleNamespace) -> str:
+    """Fill each path parameter with the id of `obj` of the kind named just before it."""
+    parts, kind = [], None
+    for part in route.split("/"):
+        if part.startswith("<"):
+            parts.append(str(w.ids[kind][obj]))
+        else:
+            kind = part
+            parts.append(part)
+    return "/" + "/".join(parts)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "method", "obj", "caller", "expected"), CASES)
+def test_permission_matrix(world, route, method, obj, caller, expected):
+    client = APIClient()
+    if caller != "anonymous":
+        client.force_authenticate(User.objects.get(pk=world.users[caller]))
+    body = EXPECTED[(route, method)].body
+    data = body(world, obj) if body else None
+
+    url = _url(route, obj, world)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = getattr(client, method.lower())(url, data, format="json")
+
+    assert response.status_code == expected, response.content[:300]
+
+
+def test_url_fills_every_parameter_from_the_object_it_follows():
+    w = SimpleNamespace(ids={"organizations": {"org": "bridges"}, "members": {"org": 7}})
+
+    assert _url("api/v1/organizations/<slug:slug>/members/<int:pk>/", "org", w) == (
+        "/api/v1/organizations/bridges/members/7/")
+
