@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from config.views import healthz
 from exchanges import two_factor
 from exchanges.views import home
+from participants import views as participant_views
 
 admin.site.site_header = _("Parley administration")
 admin.site.site_title = _("Parley admin")
@@ -15,6 +16,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    # Django's password pages, with the API token ended on every new password.
+    path("accounts/password_change/", participant_views.PasswordChangeView.as_view(),
+         name="password_change"),
+    path("accounts/reset/<uidb64>/<token>/", participant_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("account/two-factor/", two_factor.setup, name="two_factor_setup"),
     path("account/two-factor/qr.svg", two_factor.qr_code, name="two_factor_qr"),

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from participants.models import User
 
@@ -88,3 +89,15 @@ def user_set_research_consent(*, user: User, consent: bool) -> User:
         user.research_consent_at = None
     user.save(update_fields=["research_consent_at"])
     return user
+
+
+def api_token_create(*, user: User) -> Token:
+    """A new API token; any older one stops working."""
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user)
+
+
+def api_token_revoke(*, user: User) -> None:
+    """Called on revocation and on every password change or reset."""
+    Token.objects.filter(user=user).delete()

@@ -3,12 +3,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
 
 from config.errors import Conflict
 from participants import privacy, services
@@ -106,3 +108,33 @@ def erase_account(request):
             messages.success(request, _("Your account and personal data were erased."))
             return redirect("home")
     return render(request, "participants/my_data.html", {"form": form}, status=400)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page; a new password also ends the API token."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.api_token_revoke(user=form.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.api_token_revoke(user=form.user)
+        return response
+
+
+@login_required
+def api_token(request):
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.api_token_revoke(user=request.user)
+            messages.success(request, _("Your API token was revoked."))
+        else:
+            services.api_token_create(user=request.user)
+            messages.success(request, _("A new API token was made; the old one no longer works."))
+        return redirect("participants:api-token")
+    token = Token.objects.filter(user=request.user).first()
+    return render(request, "participants/api_token.html", {"token": token})

@@ -169,6 +169,7 @@ ROWS = [
     Row("participants:terms", lambda w: "/terms/"),
     Row("participants:profile", lambda w: "/me/profile/", shows=SELF_ONLY),
     Row("participants:my-data", lambda w: "/me/data/"),
+    Row("participants:api-token", lambda w: "/me/api-token/"),
     Row("participants:my-data-download", lambda w: "/me/data/download/", shows=SELF_ONLY,
         method="post"),
     Row("exchanges:program-list", lambda w: "/programs/"),
