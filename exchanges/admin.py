@@ -58,7 +58,8 @@ class ActivityLogAdmin(admin.ModelAdmin):
     """Read-only: the log is evidence, so nobody edits or deletes it here."""
 
     list_display = ["created_at", "actor", "verb", "target_repr", "organization", "ip_address"]
-    list_filter = ["verb", "organization", "created_at"]
+    list_filter = ["verb", "organization", ("actor", admin.RelatedOnlyFieldListFilter),
+                   "created_at"]
     search_fields = ["verb", "target_repr", "actor__email", "actor__display_name"]
     date_hierarchy = "created_at"
     list_select_related = ["actor", "organization"]

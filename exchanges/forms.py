@@ -71,6 +71,12 @@ class ProgramForm(forms.Form):
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1)
     balance = forms.ChoiceField(label=_("Balance rule"), choices=Balance.choices,
                                 initial=Balance.PARITY)
+    retention_days = forms.IntegerField(
+        label=_("Erase participants' personal data after (days)"), required=False,
+        min_value=1, max_value=36500,
+        help_text=_("Counted from the program's end. Leave empty to keep it until people erase "
+                    "their own accounts. Anonymous counts are always kept."),
+    )
 
     def __init__(self, *args, sides=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -27,6 +27,7 @@ from exchanges.forms import (
     add_service_errors,
 )
 from exchanges.models import Application, ApplicationStatus, Balance, Organization
+from exchanges.retention import erasure_date
 from exchanges.selectors import (
     is_staff_of,
     personal_data_organizations,
@@ -175,7 +176,8 @@ def program_edit(request, pk):
     else:
         form = ProgramForm(initial=_program_initial(program), sides=sides)
     return render(request, "exchanges/program_form.html",
-                  {"form": form, "organization": program.organization, "program": program})
+                  {"form": form, "organization": program.organization, "program": program,
+                   "erasure_date": erasure_date(program)})
 
 
 def _program_initial(program) -> dict:

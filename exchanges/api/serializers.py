@@ -129,7 +129,7 @@ class ProgramSerializer(serializers.ModelSerializer):
         fields = [
             "id", "organization", "title", "kind", "summary", "description", "location",
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
-            "balance", "status", "sides", "created_at",
+            "balance", "status", "sides", "created_at", "retention_days",
         ]
         read_only_fields = fields
 
@@ -168,8 +168,9 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
         fields = [
             "organization", "title", "kind", "summary", "description", "location",
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
-            "balance", "sides",
+            "balance", "sides", "retention_days",
         ]
+        extra_kwargs = {"retention_days": {"min_value": 1, "max_value": 36500}}
         # The rules across fields and rows live in services; only shape is checked here.
         validators: list = []
 

@@ -139,6 +139,7 @@ def test_programs_create_by_coordinator_is_draft(carol, org):
              "pending": 0},
         ],
         "created_at": program.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "retention_days": None,
     }
     assert program.applications_close_at == datetime(2027, 2, 1, 16, tzinfo=UTC)
     assert ActivityLog.objects.filter(verb="program.created").count() == 1
@@ -383,3 +384,21 @@ def test_program_publish_by_applicant_is_403(org):
     ApplicationFactory(program=closed, side=closed.sides.first(), applicant=applicant)
 
     assert client_for(applicant).post(program_url(closed, "publish")).status_code == 403
+
+
+def test_retention_days_is_read_and_written(org, alice):
+    from rest_framework.test import APIClient
+
+    from tests.factories import program_with_sides
+
+    program = program_with_sides(organization=org, status="draft")
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.patch(f"/api/v1/programs/{program.pk}/", {"retention_days": 90},
+                         format="json")
+    assert response.status_code == 200
+    assert response.json()["retention_days"] == 90
+    program.refresh_from_db()
+    assert program.retention_days == 90
+    bad = api.patch(f"/api/v1/programs/{program.pk}/", {"retention_days": 0}, format="json")
+    assert bad.status_code == 400 and "retention_days" in bad.json()

@@ -304,3 +304,19 @@ def test_program_detail_closed_has_no_apply_form(client, bob, org):
     html = client.get(f"/programs/{program.pk}/").content.decode()
     assert "This program is not open for applications." in html
     assert "/apply/" not in html
+
+
+def test_editor_sets_retention_and_shows_when_data_will_be_erased(client, org, alice):
+    from datetime import date
+
+    from tests.factories import program_with_sides
+
+    program = program_with_sides(organization=org, starts_on=date(2031, 3, 1),
+                                 ends_on=date(2031, 3, 31))
+    client.force_login(alice)
+    page = client.get(f"/programs/{program.pk}/edit/").content.decode()
+    assert "will be erased on" not in page
+    program.retention_days = 30
+    program.save()
+    page = client.get(f"/programs/{program.pk}/edit/").content.decode()
+    assert "will be erased on 30 April 2031" in page
