@@ -28,9 +28,10 @@ from dialogues.models import (
     SessionStatus,
     new_feed_token,
 )
+from dialogues.selectors import program_access
 from exchanges.activity import log_activity
 from exchanges.models import Membership, Program
-from exchanges.selectors import is_accepted_to, is_staff_of
+from exchanges.selectors import is_accepted_to, is_staff_of, require_staff
 from participants.models import User
 from participants.outbox import enqueue
 
@@ -73,7 +74,7 @@ def default_ground_rules(rule: str) -> str:
 def session_create(
     *, program: Program, actor: User, facilitators: Iterable[int | User] = (), **fields: Any
 ) -> Session:
-    _ensure_staff(actor, program.organization_id)
+    require_staff(actor, program.organization_id)
     session = Session(program=program)
     _assign(session, fields)
     if not session.ground_rules.strip():
@@ -125,7 +126,7 @@ def session_update(
 def session_cancel(*, session: Session, actor: User, reason: str = "") -> Session:
     with transaction.atomic():
         session = _lock_session(session)
-        _ensure_staff(actor, session.program.organization_id)
+        require_staff(actor, session.program.organization_id)
         if session.effective_status != SessionStatus.SCHEDULED:
             raise Conflict("invalid_transition", _("Only a scheduled session can be cancelled."))
         session.status = SessionStatus.CANCELLED
@@ -234,22 +235,8 @@ def _lock_session(session: Session) -> Session:
     return Session.objects.select_for_update().select_related("program").get(pk=session.pk)
 
 
-def _ensure_staff(actor: User, organization_id: int) -> None:
-    if not is_staff_of(actor, organization_id):
-        raise PermissionDenied(_("Only the program's staff can do this."))
-
-
-def can_run(actor: User, session: Session) -> bool:
-    """Staff of the program, or one of the session's facilitators."""
-    if not actor.is_authenticated:
-        return False
-    return is_staff_of(actor, session.program.organization_id) or (
-        session.facilitators.filter(pk=actor.pk).exists()
-    )
-
-
 def _ensure_can_run(actor: User, session: Session) -> None:
-    if not can_run(actor, session):
+    if not program_access(actor, session.program).can_run(session):
         raise PermissionDenied(_("Only the program's staff and this session's facilitators "
                                  "can do this."))
 

@@ -6,8 +6,10 @@ queryset without it, so views answer 404 rather than 403.
 
 from collections.abc import Collection
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from exchanges.models import (
     STAFF_ROLES,
@@ -17,6 +19,7 @@ from exchanges.models import (
     Organization,
     Program,
     ProgramStatus,
+    Role,
 )
 
 PUBLIC_STATUSES = (ProgramStatus.PUBLISHED, ProgramStatus.CLOSED)
@@ -35,6 +38,17 @@ def role_in(user, organization_id: int) -> str | None:
 def is_staff_of(user, organization_id: int) -> bool:
     """Owners and coordinators: they run programs, applications and sessions."""
     return role_in(user, organization_id) in STAFF_ROLES
+
+
+def require_staff(user, organization_id: int) -> None:
+    """Services call this before a change only owners and coordinators may make."""
+    if not is_staff_of(user, organization_id):
+        raise PermissionDenied(_("Only the organization's owners and coordinators can do this."))
+
+
+def require_owner(user, organization_id: int) -> None:
+    if role_in(user, organization_id) != Role.OWNER:
+        raise PermissionDenied(_("Only the organization's owners can do this."))
 
 
 def is_member_of(user, organization_id: int) -> bool:

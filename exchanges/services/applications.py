@@ -6,7 +6,7 @@ Every seat decision is made under one lock on the program row.
 from collections import Counter
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from exchanges.models import (
     ProgramStatus,
     Side,
 )
+from exchanges.selectors import require_staff
 from exchanges.signals import application_status_changed
 from participants.models import User
 from participants.outbox import enqueue
@@ -89,6 +90,8 @@ def application_decline(*, application: Application, actor: User) -> Application
 
 
 def application_withdraw(*, application: Application, actor: User) -> Application:
+    if actor.pk != application.applicant_id:
+        raise PermissionDenied(_("Only the applicant can withdraw an application."))
     with transaction.atomic():
         program = _lock_program(application.program)
         application = Application.objects.select_related("applicant").get(pk=application.pk)
@@ -101,6 +104,7 @@ def application_withdraw(*, application: Application, actor: User) -> Applicatio
 
 
 def _decide(application: Application, actor: User, to: str) -> Application:
+    require_staff(actor, application.program.organization_id)
     with transaction.atomic():
         program = _lock_program(application.program)
         application = Application.objects.select_related("applicant", "side").get(

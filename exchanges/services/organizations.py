@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from config.errors import Conflict
 from exchanges.activity import log_activity
 from exchanges.models import Membership, Organization, Role
+from exchanges.selectors import require_owner
 from participants.models import User
 
 
@@ -37,6 +38,7 @@ def _unique_slug(name: str) -> str:
 
 
 def organization_update(*, organization: Organization, actor: User, **fields: Any) -> Organization:
+    require_owner(actor, organization.pk)
     for name in ("name", "description", "website", "require_two_factor"):
         if name in fields:
             setattr(organization, name, fields[name])
@@ -51,6 +53,7 @@ def organization_update(*, organization: Organization, actor: User, **fields: An
 def membership_add(
     *, organization: Organization, actor: User, email: str, role: str
 ) -> Membership:
+    require_owner(actor, organization.pk)
     _check_role(role)
     user = User.objects.filter(email__iexact=email.strip(), erased_at__isnull=True).first()
     if user is None:
@@ -69,6 +72,7 @@ def membership_add(
 
 
 def membership_change_role(*, membership: Membership, actor: User, role: str) -> Membership:
+    require_owner(actor, membership.organization_id)
     _check_role(role)
     with transaction.atomic():
         membership = _lock_memberships(membership)
@@ -83,6 +87,7 @@ def membership_change_role(*, membership: Membership, actor: User, role: str) ->
 
 
 def membership_remove(*, membership: Membership, actor: User) -> None:
+    require_owner(actor, membership.organization_id)
     with transaction.atomic():
         membership = _lock_memberships(membership)
         if membership.role == Role.OWNER:

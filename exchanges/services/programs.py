@@ -17,6 +17,7 @@ from exchanges.models import (
     ProgramStatus,
     Side,
 )
+from exchanges.selectors import require_staff
 from exchanges.services.applications import (
     _accepted_by_side,
     _fill_free_seats,
@@ -42,6 +43,7 @@ class SideSpec:
 def program_create(
     *, organization: Organization, actor: User, sides: list[SideSpec], **fields: Any
 ) -> Program:
+    require_staff(actor, organization.pk)
     program = Program(organization=organization, status=ProgramStatus.DRAFT)
     _assign(program, fields)
     _validate_sides(sides)
@@ -61,6 +63,7 @@ def program_create(
 def program_update(
     *, program: Program, actor: User, sides: list[SideSpec] | None = None, **fields: Any
 ) -> Program:
+    require_staff(actor, program.organization_id)
     with transaction.atomic():
         program = _lock_program(program)
         if program.status == ProgramStatus.ARCHIVED:
@@ -170,6 +173,7 @@ def program_archive(*, program: Program, actor: User) -> Program:
 
 
 def _program_transition(program, actor, to, *, allowed_from) -> Program:
+    require_staff(actor, program.organization_id)
     with transaction.atomic():
         program = _lock_program(program)
         if program.status not in allowed_from:
@@ -186,6 +190,7 @@ def _program_transition(program, actor, to, *, allowed_from) -> Program:
 
 
 def program_delete(*, program: Program, actor: User) -> None:
+    require_staff(actor, program.organization_id)
     with transaction.atomic():
         program = _lock_program(program)
         if program.status != ProgramStatus.DRAFT:

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from config.errors import Conflict
@@ -11,7 +11,12 @@ from exchanges import services
 from exchanges.models import ActivityLog, Application, Membership, Program, Side
 from exchanges.services import SideSpec
 from participants.models import Notification
-from tests.factories import ApplicationFactory, UserFactory, program_with_sides
+from tests.factories import (
+    ApplicationFactory,
+    MembershipFactory,
+    UserFactory,
+    program_with_sides,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -422,3 +427,40 @@ def test_leaving_parity_fills_the_seats_it_opens(org, alice):
     services.program_update(program=program, actor=alice, balance="none")
     waiting.refresh_from_db()
     assert waiting.status == "accepted"
+
+
+@pytest.mark.parametrize("role", ["facilitator", None])
+def test_only_owners_and_coordinators_decide_and_edit(org, role):
+    actor = UserFactory()
+    if role:
+        MembershipFactory(organization=org, user=actor, role=role)
+    program = program_with_sides(organization=org, status="draft")
+    application = ApplicationFactory(program=program, side=program.sides.first())
+    for step in (lambda: services.application_accept(application=application, actor=actor),
+                 lambda: services.program_publish(program=program, actor=actor),
+                 lambda: services.program_update(program=program, actor=actor, capacity=20),
+                 lambda: services.program_create(organization=org, actor=actor,
+                                                 sides=sides("A", "B"), **program_fields())):
+        with pytest.raises(PermissionDenied):
+            step()
+    application.refresh_from_db()
+    program.refresh_from_db()
+    assert (application.status, program.status, program.capacity) == ("pending", "draft", 10)
+
+
+def test_only_owners_manage_members(org, alice, bob):
+    services.membership_add(organization=org, actor=alice, email=bob.email, role="coordinator")
+    with pytest.raises(PermissionDenied):
+        services.membership_add(organization=org, actor=bob, email="x@example.org",
+                                role="owner")
+    with pytest.raises(PermissionDenied):
+        services.organization_update(organization=org, actor=bob, require_two_factor=True)
+
+
+def test_only_the_applicant_withdraws(org, alice):
+    program = program_with_sides(organization=org)
+    application = ApplicationFactory(program=program, side=program.sides.first())
+    with pytest.raises(PermissionDenied):
+        services.application_withdraw(application=application, actor=alice)
+    application.refresh_from_db()
+    assert application.status == "pending"
