@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import Conflict
-from exchanges import queries, services
+from exchanges import selectors, services
 from exchanges.forms import (
     ActivityFilterForm,
     MemberInviteForm,
@@ -23,7 +23,7 @@ from exchanges.models import STAFF_ROLES, Membership, ProgramStatus, Role
 
 
 def _membership_or_404(request, slug) -> Membership:
-    membership = queries.membership_of(request.user, slug)
+    membership = selectors.membership_of(request.user, slug)
     if membership is None:
         raise Http404
     return membership
@@ -49,7 +49,7 @@ def organization_list(request):
                              % {"name": organization.name})
             return redirect("exchanges:org-dashboard", slug=organization.slug)
     return render(request, "exchanges/organization_list.html", {
-        "memberships": queries.memberships_with_roles(request.user), "form": form,
+        "memberships": selectors.memberships_with_roles(request.user), "form": form,
     })
 
 
@@ -57,7 +57,7 @@ def organization_list(request):
 def organization_dashboard(request, slug):
     membership = _membership_or_404(request, slug)
     organization = membership.organization
-    programs = list(queries.organization_programs(organization))
+    programs = list(selectors.organization_programs(organization))
     by_status = [
         (status, label, [p for p in programs if p.status == status])
         for status, label in ProgramStatus.choices
@@ -69,7 +69,7 @@ def organization_dashboard(request, slug):
         "by_status": by_status,
         "has_programs": bool(programs),
         "pending_total": sum(p.pending_count for p in programs),
-        "activity": queries.recent_activity(organization),
+        "activity": selectors.recent_activity(organization),
     })
 
 
@@ -86,7 +86,7 @@ def organization_members(request, slug):
         "organization": membership.organization,
         "membership": membership,
         "is_owner": membership.role == Role.OWNER,
-        "members": queries.organization_members(membership.organization),
+        "members": selectors.organization_members(membership.organization),
         "form": form,
         "roles": Role.choices,
     })
@@ -171,7 +171,7 @@ def organization_activity(request, slug):
     """The organization's activity log, for its owners, with the admin's filters."""
     organization = _owner_or_403(request, slug).organization
     form = ActivityFilterForm(request.GET or None, organization=organization)
-    entries = queries.activity_log(organization, **(form.cleaned_data if form.is_valid() else {}))
+    entries = selectors.activity_log(organization, **(form.cleaned_data if form.is_valid() else {}))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "exchanges/organization_activity.html",
                   {"organization": organization, "form": form, "page": page})

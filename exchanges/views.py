@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from config.errors import Conflict
-from exchanges import exports, queries, services
+from exchanges import exports, selectors, services
 from exchanges.forms import (
     ApplicationFilterForm,
     ApplyForm,
@@ -62,10 +62,10 @@ def _query_without_page(request) -> str:
 
 def program_list(request):
     form = CatalogueFilterForm(request.GET or None,
-                               organizations=queries.catalogue_organizations())
-    page = _page(request, queries.catalogue_programs(**form.filters()), CATALOGUE_PAGE_SIZE)
+                               organizations=selectors.catalogue_organizations())
+    page = _page(request, selectors.catalogue_programs(**form.filters()), CATALOGUE_PAGE_SIZE)
     for program in page:
-        program.total_seats_left, program.side_seats_left = queries.seats_left(program)
+        program.total_seats_left, program.side_seats_left = selectors.seats_left(program)
     return render(request, "exchanges/program_list.html", {
         "form": form, "page": page, "filtered": any(form.filters().values()),
         "query": _query_without_page(request),
@@ -115,7 +115,7 @@ def program_apply(request, pk):
 
 @login_required
 def my_programs(request):
-    applications = queries.applications_of(request.user)
+    applications = selectors.applications_of(request.user)
     return render(request, "exchanges/my_programs.html", {"applications": applications})
 
 
@@ -259,7 +259,7 @@ def program_applications(request, pk):
     program = _staffed_program(request, pk)
     sides = list(program.sides.all())
     form = ApplicationFilterForm(request.GET or None, sides=sides)
-    applications = queries.program_applications(program, **form.filters())
+    applications = selectors.program_applications(program, **form.filters())
     meter, full_sides = _seat_state(program, sides)
     page = _page(request, applications, APPLICATIONS_PAGE_SIZE)
     show_personal_data = _shows_personal_data(request, program)
@@ -332,13 +332,13 @@ def _decided_partial(request, application, notice, error):
     have changed (same seat pool), and the status line."""
     program = application.program
     meter, full_sides = _seat_state(program)
-    pool = queries.program_applications(program).filter(
+    pool = selectors.program_applications(program).filter(
         status__in=(ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED,
                     ApplicationStatus.ACCEPTED),
     ).exclude(pk=application.pk)
     if program.balance == Balance.PARITY:
         pool = pool.filter(side_id=application.side_id)
-    application = queries.program_applications(program).get(pk=application.pk)
+    application = selectors.program_applications(program).get(pk=application.pk)
     return render(request, "exchanges/_application_decided.html", {
         "program": program, "application": application, "others": pool, "meter": meter,
         "full_sides": full_sides, "notice": notice, "error": error,

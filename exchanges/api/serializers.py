@@ -21,7 +21,7 @@ from exchanges.models import (
     Role,
     Side,
 )
-from exchanges.selectors import personal_data_organizations, sees_applicant_personal_data
+from exchanges.selectors import sees_applicant_personal_data
 from exchanges.services import seats_per_side
 from participants.api import ErrorSerializer
 
@@ -219,9 +219,4 @@ class ApplicationCreateSerializer(serializers.Serializer):
     side = serializers.PrimaryKeyRelatedField(queryset=Side.objects.all())
     motivation = TextField(max_length=4000, allow_blank=True, required=False)
 
-
-def staff_organization_ids(user) -> set[int]:
-    """Where the caller is owner or coordinator: the organizations they run, and the same
-    set whose applicants' email and legal name they see (exchanges.selectors decides)."""
-    return set(personal_data_organizations(user))
 

@@ -7,7 +7,6 @@ service; the error handler in config.api turns service errors into 400/409.
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -27,7 +26,6 @@ from exchanges.api.serializers import (
     ProgramWriteSerializer,
     conflict,
     seat_context,
-    staff_organization_ids,
 )
 from exchanges.models import (
     STAFF_ROLES,
@@ -40,8 +38,10 @@ from exchanges.models import (
 )
 from exchanges.selectors import (
     applications_visible_to,
+    personal_data_organizations,
     programs_visible_to,
     role_in,
+    search_programs,
     sees_applicant_personal_data,
 )
 
@@ -64,24 +64,23 @@ class ProgramFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=ProgramStatus.choices)
     organization = django_filters.CharFilter(field_name="organization__slug",
                                              help_text=_("An organization's slug."))
-    search = django_filters.CharFilter(method="filter_search",
-                                       help_text=_("Words in the title, summary or location."))
+    search = django_filters.CharFilter(
+        method="filter_search",
+        help_text=_("Words that must all appear in the title, summary, description or "
+                    "location."))
 
     class Meta:
         model = Program
         fields = ["kind", "organization", "status", "search"]
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(
-            Q(title__icontains=value) | Q(summary__icontains=value)
-            | Q(location__icontains=value)
-        )
+        return search_programs(queryset, value)
 
 
 def _staff_organizations(request) -> set[int]:
     """The organizations the caller runs (owner/coordinator), looked up once per request."""
     if not hasattr(request, "_staff_organizations"):
-        request._staff_organizations = staff_organization_ids(request.user)
+        request._staff_organizations = personal_data_organizations(request.user)
     return request._staff_organizations
 
 

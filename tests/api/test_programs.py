@@ -402,3 +402,18 @@ def test_retention_days_is_read_and_written(org, alice):
     assert program.retention_days == 90
     bad = api.patch(f"/api/v1/programs/{program.pk}/", {"retention_days": 0}, format="json")
     assert bad.status_code == 400 and "retention_days" in bad.json()
+
+
+def test_search_matches_the_catalogue_page_word_by_word(client, org):
+    from rest_framework.test import APIClient
+
+    from tests.factories import program_with_sides
+
+    found = program_with_sides(organization=org, title="Listening circles",
+                               description="Weekly in the buffer zone", location="Nicosia")
+    program_with_sides(organization=org, title="Football camp", location="Nicosia")
+    api_ids = [p["id"] for p in APIClient().get(
+        "/api/v1/programs/", {"search": "buffer nicosia"}).json()["results"]]
+    page = client.get("/programs/", {"q": "buffer nicosia"}).content.decode()
+    assert api_ids == [found.pk]
+    assert "Listening circles" in page and "Football camp" not in page
