@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogues.calendar import session_ics
 from dialogues.models import RSVP, ReminderKind, RSVPResponse, Session, SessionStatus
-from exchanges.models import Application, ApplicationStatus, Program
+from exchanges.models import Program
+from exchanges.selectors import is_accepted_to
 from participants import messages
 from participants.models import Notification, NotificationStatus
 from participants.templatetags.parley_time import format_time
@@ -31,11 +32,7 @@ def _session(notification: Notification) -> Session:
 
 
 def _ensure_accepted(notification: Notification, program_id: int) -> None:
-    accepted = Application.objects.filter(
-        program_id=program_id, applicant_id=notification.recipient_id,
-        status=ApplicationStatus.ACCEPTED,
-    ).exists()
-    if not accepted:
+    if not is_accepted_to(notification.recipient, program_id):
         raise messages.NotRelevant("the recipient is no longer accepted to the program")
 
 

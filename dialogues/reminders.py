@@ -12,6 +12,7 @@ planning. Dedupe keys make planning idempotent: planning again moves pending row
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -158,14 +159,18 @@ PAST_WHEN_PLANNED = "its due time had already passed when it was planned"
 
 
 def _apply(planned: list[Planned], *, organization_id: int) -> None:
-    """Create, move or revive rows; a due time already past is never sent."""
+    """Create, move or revive rows; a due time already past is never sent.
+
+    Rows that change the same way (e.g. every reminder of a moved session at one
+    offset) are updated together: one query per change, not per row.
+    """
     now = timezone.now()
     existing: dict[str, Notification] = {}
     keys = [p.key for p in planned]
     for start in range(0, len(keys), 500):
         for row in Notification.objects.filter(dedupe_key__in=keys[start:start + 500]):
             existing[row.dedupe_key] = row
-    new = []
+    new, changes = [], defaultdict(list)
     for plan in planned:
         row = existing.get(plan.key)
         if row is None:
@@ -174,25 +179,27 @@ def _apply(planned: list[Planned], *, organization_id: int) -> None:
                     recipient_id=plan.recipient_id, organization_id=organization_id,
                     kind=plan.kind, dedupe_key=plan.key, due_at=plan.due_at,
                     context=plan.context))
-        else:
-            _replan_row(row, plan.due_at, now)
+        elif change := _replanned(row, plan.due_at, now):
+            changes[(row.status, tuple(sorted(change.items())))].append(row.pk)
     Notification.objects.bulk_create(new, ignore_conflicts=True)
+    for (status, change), pks in changes.items():
+        # Conditional on the status read: a row the dispatcher claimed meanwhile is left.
+        Notification.objects.filter(pk__in=pks, status=status).update(
+            updated_at=now, **dict(change))
 
 
-def _replan_row(row: Notification, due_at: datetime, now: datetime) -> None:
-    fields: dict = {}
+def _replanned(row: Notification, due_at: datetime, now: datetime) -> dict:
+    """The fields to change on an existing row planned again for `due_at`."""
     if row.status == NotificationStatus.PENDING:
         if due_at <= now:
-            fields = {"status": NotificationStatus.MISSED, "last_error": PAST_WHEN_PLANNED}
-        elif row.due_at != due_at:
-            fields = {"due_at": due_at}
-    elif row.status in (NotificationStatus.CANCELLED, NotificationStatus.MISSED) and due_at > now:
+            return {"status": NotificationStatus.MISSED, "last_error": PAST_WHEN_PLANNED}
+        return {"due_at": due_at} if row.due_at != due_at else {}
+    if row.status in (NotificationStatus.CANCELLED, NotificationStatus.MISSED) and due_at > now:
         # Planned again for a time still ahead (the session moved, the rule came back):
         # the handler re-checks everything when it is due.
-        fields = {"status": NotificationStatus.PENDING, "due_at": due_at, "attempts": 0,
-                  "last_error": ""}
-    if fields:
-        Notification.objects.filter(pk=row.pk, status=row.status).update(updated_at=now, **fields)
+        return {"status": NotificationStatus.PENDING, "due_at": due_at, "attempts": 0,
+                "last_error": ""}
+    return {}
 
 
 def _pending_of_program(program_id: int) -> QuerySet[Notification]:

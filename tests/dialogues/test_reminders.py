@@ -337,3 +337,26 @@ def test_moving_the_program_end_moves_its_pending_followups(program, bob, alice)
         datetime(2031, 5, 1, tzinfo=UTC) + timedelta(days=30),
         datetime(2031, 5, 1, tzinfo=UTC) + timedelta(days=90),
     ]
+
+
+def test_rescheduling_takes_the_same_queries_for_one_or_many_participants(program, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (1, 4):
+        session = SessionFactory(program=program, starts_at=timezone.now() + timedelta(days=9))
+        for _ in range(n):
+            accept(program, UserFactory(), alice)
+        reminders.session_created(session=session)  # as the service does
+        session.starts_at += timedelta(hours=2)
+        session.ends_at += timedelta(hours=2)
+        session.save()
+        with CaptureQueriesContext(connection) as queries:
+            reminders.session_rescheduled(session=session)
+        counts.append(len(queries))
+        reminders_of_session = Notification.objects.filter(
+            context__session=session.pk, kind="session_reminder")
+        assert set(reminders_of_session.values_list("due_at", flat=True)) == {
+            session.starts_at - timedelta(days=1), session.starts_at - timedelta(hours=1)}
+    assert counts[0] == counts[1]
