@@ -31,8 +31,8 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from exchanges.models import Application, Organization, Program, Side  # noqa: E402
-from participants import dispatch  # noqa: E402
 from participants.models import Notification, User  # noqa: E402
+from participants.outbox import dispatch  # noqa: E402
 from tests.reliability.smtp import SmtpSink  # noqa: E402
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd chatter

@@ -1,9 +1,9 @@
-"""/api/v1/: each app contributes its routes; unknown paths answer a JSON 404."""
+"""/api/v1/: the schema, its docs page, each app's routes; unknown paths answer a JSON 404."""
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config.api_views import api_not_found
+from core.api import api_not_found
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -11,7 +11,5 @@ urlpatterns = [
     path("", include("participants.api_urls")),
     path("", include("exchanges.api_urls")),
     path("", include("dialogues.api_urls")),
-    path("", include("dialogues.reminders_api_urls")),
-    path("", include("participants.notifications_api_urls")),
     re_path(r"^.*$", api_not_found),
 ]

@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import MAX_ID, TextField
+from core.api import MAX_ID, TextField
 from dialogues import services
 from dialogues.calendar import ics_response, session_ics
 from dialogues.models import OutcomeKind, RSVPResponse, Session, SessionFormat

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from dialogues import api
 
@@ -16,4 +16,5 @@ urlpatterns = [
          name="api-session-outcomes"),
     path("sessions/<int:pk>/calendar.ics", api.SessionCalendarView.as_view(),
          name="api-session-calendar"),
+    path("", include("dialogues.reminders.api_urls")),
 ]

@@ -7,7 +7,8 @@ class DialoguesConfig(AppConfig):
     verbose_name = _("dialogues")
 
     def ready(self):
-        from dialogues import notices, privacy, reminders  # noqa: F401 - reminders connects receivers
+        from dialogues import notices, privacy
+        from dialogues.reminders import services  # noqa: F401 - connects its receivers
 
         notices.register()
         privacy.connect()

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
+from core.templatetags.parley_time import format_time
 from dialogues.calendar import session_ics
 from dialogues.models import RSVP, ReminderKind, RSVPResponse, Session, SessionStatus
 from exchanges.models import Program
 from exchanges.selectors import is_accepted_to
-from participants import messages
 from participants.models import Notification, NotificationStatus
-from participants.templatetags.parley_time import format_time
+from participants.outbox import kinds
 
 
 def _session(notification: Notification) -> Session:
@@ -27,13 +27,13 @@ def _session(notification: Notification) -> Session:
         .first()
     )
     if session is None:
-        raise messages.NotRelevant("the session no longer exists")
+        raise kinds.NotRelevant("the session no longer exists")
     return session
 
 
 def _ensure_accepted(notification: Notification, program_id: int) -> None:
     if not is_accepted_to(notification.recipient, program_id):
-        raise messages.NotRelevant("the recipient is no longer accepted to the program")
+        raise kinds.NotRelevant("the recipient is no longer accepted to the program")
 
 
 def _session_context(notification: Notification, session: Session) -> dict:
@@ -49,66 +49,66 @@ def _session_context(notification: Notification, session: Session) -> dict:
     }
 
 
-def build_session_reminder(notification: Notification) -> messages.Email:
+def build_session_reminder(notification: Notification) -> kinds.Email:
     session = _session(notification)
     if session.status == SessionStatus.CANCELLED:
-        raise messages.NotRelevant("the session was cancelled")
+        raise kinds.NotRelevant("the session was cancelled")
     if session.starts_at <= timezone.now():
-        raise messages.NotRelevant("the session had already started",
+        raise kinds.NotRelevant("the session had already started",
                                    status=NotificationStatus.MISSED)
     _ensure_accepted(notification, session.program_id)
     rsvp = RSVP.objects.filter(session=session, participant_id=notification.recipient_id).first()
     if rsvp is not None and rsvp.response == RSVPResponse.NO:
-        raise messages.NotRelevant("the recipient answered no")
-    email = messages.render_email("session_reminder", {
+        raise kinds.NotRelevant("the recipient answered no")
+    email = kinds.render_email("session_reminder", {
         **_session_context(notification, session), "rsvp": rsvp,
     })
     email.attachments.append(("session.ics", session_ics(session, with_link=True), "text/calendar"))
     return email
 
 
-def build_session_followup(notification: Notification) -> messages.Email:
+def build_session_followup(notification: Notification) -> kinds.Email:
     session = _session(notification)
     if session.status == SessionStatus.CANCELLED:
-        raise messages.NotRelevant("the session was cancelled")
+        raise kinds.NotRelevant("the session was cancelled")
     _ensure_accepted(notification, session.program_id)
     rsvps = RSVP.objects.filter(session=session)
     attendance_taken = rsvps.filter(attended__isnull=False).exists()
     mine = rsvps.filter(participant_id=notification.recipient_id).first()
     if attendance_taken and not (mine is not None and mine.attended):
-        raise messages.NotRelevant("the recipient was not marked as attending")
+        raise kinds.NotRelevant("the recipient was not marked as attending")
     if not attendance_taken and not (mine is not None and mine.response == RSVPResponse.YES):
-        raise messages.NotRelevant("no attendance was taken and the recipient did not answer yes")
-    return messages.render_email("session_followup", _session_context(notification, session))
+        raise kinds.NotRelevant("no attendance was taken and the recipient did not answer yes")
+    return kinds.render_email("session_followup", _session_context(notification, session))
 
 
-def build_program_followup(notification: Notification) -> messages.Email:
+def build_program_followup(notification: Notification) -> kinds.Email:
     program = (
         Program.objects.select_related("organization")
         .filter(pk=notification.context.get("program"))
         .first()
     )
     if program is None:
-        raise messages.NotRelevant("the program no longer exists")
+        raise kinds.NotRelevant("the program no longer exists")
     _ensure_accepted(notification, program.pk)
     days = int(notification.context.get("offset", 0)) // (24 * 60)
-    return messages.render_email("program_followup", {
+    return kinds.render_email("program_followup", {
         "recipient": notification.recipient, "program": program,
         "organization": program.organization, "days": days,
     })
 
 
-def build_session_cancelled(notification: Notification) -> messages.Email:
+def build_session_cancelled(notification: Notification) -> kinds.Email:
     session = _session(notification)
-    return messages.render_email("session_cancelled", _session_context(notification, session))
+    return kinds.render_email("session_cancelled", _session_context(notification, session))
 
 
 def register() -> None:
-    messages.register(ReminderKind.SESSION_REMINDER, label=_("Session reminder"),
+    kinds.register(ReminderKind.SESSION_REMINDER, label=_("Session reminder"),
                       build=build_session_reminder, optional=True)
-    messages.register(ReminderKind.SESSION_FOLLOWUP, label=_("Session follow-up"),
+    kinds.register(ReminderKind.SESSION_FOLLOWUP, label=_("Session follow-up"),
                       build=build_session_followup, optional=True)
-    messages.register(ReminderKind.PROGRAM_FOLLOWUP, label=_("Program follow-up"),
+    kinds.register(ReminderKind.PROGRAM_FOLLOWUP, label=_("Program follow-up"),
                       build=build_program_followup, optional=True)
-    messages.register("session_cancelled", label=_("Session cancelled"),
+    kinds.register("session_cancelled", label=_("Session cancelled"),
                       build=build_session_cancelled, optional=False)

@@ -2,7 +2,7 @@
 
 Each function takes keyword arguments, runs in one transaction and writes the
 activity log. Field errors raise Django's ValidationError (a dict naming the
-field); state conflicts raise config.errors.Conflict with the API's code; acting
+field); state conflicts raise core.errors.Conflict with the API's code; acting
 on a session one can see but may not change raises PermissionDenied.
 """
 
@@ -15,8 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import Conflict
-from dialogues import reminders
+from core.errors import Conflict
 from dialogues.models import (
     RSVP,
     CalendarFeed,
@@ -28,12 +27,13 @@ from dialogues.models import (
     SessionStatus,
     new_feed_token,
 )
+from dialogues.reminders import services as reminders
 from dialogues.selectors import program_access
 from exchanges.activity import log_activity
 from exchanges.models import Membership, Program
 from exchanges.selectors import is_accepted_to, is_staff_of, require_staff
 from participants.models import User
-from participants.outbox import enqueue
+from participants.outbox.services import enqueue
 
 SESSION_FIELDS = (
     "title", "format", "starts_at", "ends_at", "timezone", "location", "online_url",

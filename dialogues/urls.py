@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from dialogues import views
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("me/sessions/", views.my_sessions, name="my-sessions"),
     path("me/sessions/calendar/revoke/", views.calendar_feed_revoke, name="calendar-feed-revoke"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    path("", include("dialogues.reminders.urls")),
 ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import Conflict
+from core.errors import Conflict
 from dialogues import services
 from dialogues.calendar import feed_ics, ics_response, session_ics
 from dialogues.forms import AttendanceForm, CancelForm, OutcomeForm, RSVPForm, SessionForm

@@ -7,8 +7,8 @@ sending, that what the notice says is still true.
 from django.utils.translation import gettext_lazy as _
 
 from exchanges.models import Application, ApplicationStatus
-from participants import messages
 from participants.models import Notification
+from participants.outbox import kinds
 
 # kind -> the status the application must still have for the notice to be true
 # (None: any status but withdrawn).
@@ -21,20 +21,20 @@ APPLICATION_NOTICES = {
 }
 
 
-def build_application_notice(notification: Notification) -> messages.Email:
+def build_application_notice(notification: Notification) -> kinds.Email:
     application = (
         Application.objects.select_related("program__organization", "side")
         .filter(pk=notification.context.get("application"))
         .first()
     )
     if application is None:
-        raise messages.NotRelevant("the application no longer exists")
+        raise kinds.NotRelevant("the application no longer exists")
     _label, required = APPLICATION_NOTICES[notification.kind]
     if application.status == ApplicationStatus.WITHDRAWN or (
         required is not None and application.status != required
     ):
-        raise messages.NotRelevant(f"the application is now {application.status}")
-    return messages.render_email(notification.kind, {
+        raise kinds.NotRelevant(f"the application is now {application.status}")
+    return kinds.render_email(notification.kind, {
         "recipient": notification.recipient,
         "application": application,
         "program": application.program,
@@ -44,4 +44,4 @@ def build_application_notice(notification: Notification) -> messages.Email:
 
 def register() -> None:
     for kind, (label, _required) in APPLICATION_NOTICES.items():
-        messages.register(kind, label=label, build=build_application_notice, optional=False)
+        kinds.register(kind, label=label, build=build_application_notice, optional=False)

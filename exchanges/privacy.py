@@ -7,7 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from config.errors import Conflict
+from core.errors import Conflict
 from exchanges.activity import log_activity
 from exchanges.models import (
     ActivityLog,

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from config.errors import Conflict
+from core.errors import Conflict
 from exchanges.models import Application, Membership, Program
 from participants.models import User
 from participants.privacy import erase_personal_data

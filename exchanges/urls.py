@@ -1,32 +1,39 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
-from exchanges import org_views, views
+from exchanges import two_factor
+from exchanges.views import organizations, programs
 
-app_name = "exchanges"
-
-urlpatterns = [
-    path("programs/", views.program_list, name="program-list"),
-    path("programs/<int:pk>/", views.program_detail, name="program-detail"),
-    path("programs/<int:pk>/apply/", views.program_apply, name="program-apply"),
-    path("programs/<int:pk>/edit/", views.program_edit, name="program-edit"),
+exchange_patterns = ([
+    path("programs/", programs.program_list, name="program-list"),
+    path("programs/<int:pk>/", programs.program_detail, name="program-detail"),
+    path("programs/<int:pk>/apply/", programs.program_apply, name="program-apply"),
+    path("programs/<int:pk>/edit/", programs.program_edit, name="program-edit"),
     re_path(r"^programs/(?P<pk>[0-9]+)/(?P<action>publish|close|archive|delete)/$",
-            views.program_status, name="program-status"),
-    path("programs/<int:pk>/applications/", views.program_applications,
+            programs.program_status, name="program-status"),
+    path("programs/<int:pk>/applications/", programs.program_applications,
          name="program-applications"),
-    path("programs/<int:pk>/applications.csv", views.program_applications_csv,
+    path("programs/<int:pk>/applications.csv", programs.program_applications_csv,
          name="program-applications-csv"),
-    path("applications/<int:pk>/withdraw/", views.application_withdraw,
+    path("applications/<int:pk>/withdraw/", programs.application_withdraw,
          name="application-withdraw"),
     re_path(r"^applications/(?P<pk>[0-9]+)/(?P<action>accept|waitlist|decline)/$",
-            views.application_decide, name="application-decide"),
-    path("me/programs/", views.my_programs, name="my-programs"),
-    path("orgs/", org_views.organization_list, name="org-list"),
-    path("orgs/<slug:slug>/", org_views.organization_dashboard, name="org-dashboard"),
-    path("orgs/<slug:slug>/members/", org_views.organization_members, name="org-members"),
-    path("orgs/<slug:slug>/settings/", org_views.organization_settings, name="org-settings"),
-    path("orgs/<slug:slug>/activity/", org_views.organization_activity, name="org-activity"),
-    path("orgs/<slug:slug>/members/<int:pk>/role/", org_views.member_role, name="member-role"),
-    path("orgs/<slug:slug>/members/<int:pk>/remove/", org_views.member_remove,
+            programs.application_decide, name="application-decide"),
+    path("me/programs/", programs.my_programs, name="my-programs"),
+    path("orgs/", organizations.organization_list, name="org-list"),
+    path("orgs/<slug:slug>/", organizations.organization_dashboard, name="org-dashboard"),
+    path("orgs/<slug:slug>/members/", organizations.organization_members, name="org-members"),
+    path("orgs/<slug:slug>/settings/", organizations.organization_settings, name="org-settings"),
+    path("orgs/<slug:slug>/activity/", organizations.organization_activity, name="org-activity"),
+    path("orgs/<slug:slug>/members/<int:pk>/role/", organizations.member_role, name="member-role"),
+    path("orgs/<slug:slug>/members/<int:pk>/remove/", organizations.member_remove,
          name="member-remove"),
-    path("orgs/<slug:slug>/programs/new/", views.program_create, name="program-create"),
+    path("orgs/<slug:slug>/programs/new/", programs.program_create, name="program-create"),
+], "exchanges")
+
+urlpatterns = [
+    path("", programs.home, name="home"),
+    path("account/two-factor/", two_factor.setup, name="two_factor_setup"),
+    path("account/two-factor/qr.svg", two_factor.qr_code, name="two_factor_qr"),
+    path("account/two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+    path("", include(exchange_patterns)),
 ]

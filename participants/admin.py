@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from participants.dispatch import retry_failed
 from participants.models import Notification, User
+from participants.outbox.dispatch import retry_failed
 
 
 @admin.register(User)

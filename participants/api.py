@@ -12,15 +12,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import TextField
+from core.api import ErrorSerializer, TextField
 from participants import privacy, services
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of a 409 (and other single-message errors): `{"detail", "code"}`."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
 
 
 class LockedOut(APIException):

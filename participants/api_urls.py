@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from participants import api
 
@@ -7,4 +7,5 @@ urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
     path("me/", api.MeView.as_view(), name="api-me"),
     path("me/export/", api.MyExportView.as_view(), name="api-me-export"),
+    path("", include("participants.outbox.api_urls")),
 ]

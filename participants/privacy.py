@@ -25,7 +25,7 @@ ERASED_DISPLAY_NAME = "Former participant"
 # name -> function(user) -> JSON-ready data about that person
 EXPORTERS: dict[str, Callable[[User], Any]] = {}
 # functions(user) run inside the erasure transaction, before the person's own row is
-# scrubbed; they may raise config.errors.Conflict to refuse (e.g. sole owner).
+# scrubbed; they may raise core.errors.Conflict to refuse (e.g. sole owner).
 ERASERS: list[Callable[[User], None]] = []
 
 

@@ -1,16 +1,5 @@
-import logging
+"""Celery finds each app's `tasks` module; the app's capabilities keep their own."""
 
-from celery import shared_task
+from participants.outbox.tasks import dispatch_outbox_task
 
-from participants.dispatch import dispatch_outbox
-
-logger = logging.getLogger(__name__)
-
-
-@shared_task(ignore_result=True)
-def dispatch_outbox_task() -> None:
-    """Beat's tick: send what is due. Idempotent (rows are claimed in the database),
-    so a re-delivered or overlapping task is harmless."""
-    result = dispatch_outbox()
-    if result.claimed or result.swept:
-        logger.info("outbox: %s", result)
+__all__ = ["dispatch_outbox_task"]

@@ -1,10 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from participants import views
 
-app_name = "participants"
-
-urlpatterns = [
+account_patterns = ([
     path("accounts/signup/", views.signup, name="signup"),
     path("terms/", views.terms, name="terms"),
     path("me/profile/", views.profile, name="profile"),
@@ -12,4 +10,15 @@ urlpatterns = [
     path("me/api-token/", views.api_token, name="api-token"),
     path("me/data/download/", views.my_data_download, name="my-data-download"),
     path("me/data/erase/", views.erase_account, name="erase-account"),
+], "participants")
+
+urlpatterns = [
+    # Django's password pages, with the API token ended on every new password.
+    path("accounts/password_change/", views.PasswordChangeView.as_view(),
+         name="password_change"),
+    path("accounts/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include(account_patterns)),
+    path("", include("participants.outbox.urls")),
 ]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from config.errors import Conflict
+from core.errors import Conflict
 from participants import privacy, services
 from participants.forms import EraseAccountForm, ProfileForm, SignupForm, add_service_errors
 from participants.models import User

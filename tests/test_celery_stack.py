@@ -41,7 +41,7 @@ def test_beat_tick_reaches_the_worker(stack_env, tmp_path):
          f"--schedule={tmp_path / 'beat-schedule'}"],
         cwd=ROOT, env=stack_env)
     try:
-        reached = wait_for(worker_log, "participants.tasks.dispatch_outbox_task", 60)
+        reached = wait_for(worker_log, "participants.outbox.tasks.dispatch_outbox_task", 60)
         assert reached, worker_log.read_text(errors="replace") if worker_log.exists() else "no log"
         assert "Sending due task dispatch-outbox" in beat_log.read_text()
     finally:

@@ -26,8 +26,9 @@ from exchanges.selectors import (
     personal_data_organizations,
     sees_applicant_personal_data,
 )
-from participants import dispatch, messages
 from participants.models import Notification
+from participants.outbox import dispatch
+from participants.outbox import kinds as messages
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -198,7 +199,7 @@ ROWS = [
     Row("calendar-feed", lambda w: f"/calendar/{w.feeds['p'].token}.ics"),
     Row("calendar-feed", lambda w: f"/calendar/{w.feeds['q'].token}.ics"),
     Row("program-reminders", lambda w: f"/programs/{w.program.pk}/reminders/"),
-    Row("notifications:messages", lambda w: "/me/messages/"),
+    Row("outbox:messages", lambda w: "/me/messages/"),
     # The API.
     Row("api-me", lambda w: "/api/v1/me/", shows=SELF_ONLY),
     Row("api-me-export", lambda w: "/api/v1/me/export/", shows=SELF_ONLY),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-from config.api import MAX_ID, TextField
+from core.api import MAX_ID, TextField
 from exchanges.models import (
     Application,
     Membership,

@@ -2,7 +2,7 @@
 
 Each view looks its object up through a selector (404 when the caller may not
 see it), checks the caller's role (403 on an object they can see), and calls one
-service; the error handler in config.api turns service errors into 400/409.
+service; the error handler in core.api turns service errors into 400/409.
 """
 
 import django_filters
@@ -15,7 +15,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from config.api import MAX_ID
+from core.api import MAX_ID
 from exchanges import exports, services
 from exchanges.api.serializers import (
     NOT_ALLOWED,

@@ -2,7 +2,7 @@
 
 Each function takes keyword arguments, runs in one transaction and writes the
 activity log. Field errors raise Django's ValidationError (a dict naming the
-field); state conflicts raise config.errors.Conflict with the API's code.
+field); state conflicts raise core.errors.Conflict with the API's code.
 """
 
 from exchanges.services.applications import (

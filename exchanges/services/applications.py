@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import Conflict
+from core.errors import Conflict
 from exchanges.activity import log_activity
 from exchanges.models import (
     Application,
@@ -24,7 +24,7 @@ from exchanges.models import (
 from exchanges.selectors import require_staff
 from exchanges.signals import application_status_changed
 from participants.models import User
-from participants.outbox import enqueue
+from participants.outbox.services import enqueue
 
 
 def _lock_program(program: Program) -> Program:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from config.errors import Conflict
+from core.errors import Conflict
 from exchanges.activity import log_activity
 from exchanges.models import (
     Application,

@@ -8,7 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from config.middleware import ApiErrorsMiddleware
+from core.middleware import ApiErrorsMiddleware
 from tests.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dialogues import reminders
+from dialogues.reminders import services as reminders
 from exchanges import services
 from participants.models import Notification
 from tests.api.conftest import client_for

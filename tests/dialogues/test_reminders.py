@@ -7,12 +7,12 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dialogues import reminders
 from dialogues.models import RSVP, ReminderRule
+from dialogues.reminders import services as reminders
 from exchanges import services
 from exchanges.services import SideSpec
-from participants import dispatch
 from participants.models import Notification
+from participants.outbox import dispatch
 from tests.factories import ApplicationFactory, SessionFactory, UserFactory, program_with_sides
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dialogues import reminders
+from dialogues.reminders import services as reminders
 from exchanges import services
 from tests.factories import (
     ApplicationFactory,

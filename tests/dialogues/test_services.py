@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from config.errors import Conflict
+from core.errors import Conflict
 from dialogues import services
 from dialogues.models import RSVP, CalendarFeed, Outcome, Session
 from exchanges.models import ActivityLog

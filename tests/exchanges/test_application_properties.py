@@ -27,7 +27,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from config.errors import Conflict
+from core.errors import Conflict
 from exchanges import services
 from exchanges.models import Application, Program
 from exchanges.services import SideSpec

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from config.errors import Conflict
+from core.errors import Conflict
 from exchanges import services
 from exchanges.models import ActivityLog, Application, Membership, Program, Side
 from exchanges.services import SideSpec

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exchanges.models import ApplicationStatus
-from participants import dispatch, messages
 from participants.models import Notification
+from participants.outbox import dispatch
+from participants.outbox import kinds as messages
 from tests.factories import ApplicationFactory, NotificationFactory
 from tests.reliability.smtp import SmtpSink, free_port
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
 
-from config.errors import Conflict
+from core.errors import Conflict
 from exchanges import services
 from exchanges.models import ActivityLog, Application, Membership
 from participants.models import Notification

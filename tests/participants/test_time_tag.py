@@ -5,7 +5,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from participants.templatetags.parley_time import format_time, offset_label
+from core.templatetags.parley_time import format_time, offset_label
 
 MINUS = "\u2212"
 SUMMER = dt.datetime(2026, 3, 31, 6, 0, tzinfo=dt.UTC)  # Tuesday; Cyprus on summer time

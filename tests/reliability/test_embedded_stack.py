@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from participants.messages import message_id
+from participants.outbox.kinds import message_id
 from tests.reliability.conftest import ROOT, Stack
 
 pytestmark = pytest.mark.reliability
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.reliability
 SETUP = """
 from datetime import date, timedelta
 from django.utils import timezone
-from dialogues import reminders
+from dialogues.reminders import services as reminders
 from dialogues.models import Session
 from exchanges import services
 from exchanges.services import SideSpec

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exchanges.models import Application
-from participants.messages import message_id
 from participants.models import Notification, User
+from participants.outbox.kinds import message_id
 from tests.factories import OrganizationFactory, program_with_sides
 from tests.reliability.conftest import broker_url, wait_until
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dialogues import reminders
 from dialogues import services as sessions
 from dialogues.models import RSVP, Session
+from dialogues.reminders import services as reminders
 from exchanges import services
-from participants.messages import message_id
 from participants.models import Notification
+from participants.outbox.kinds import message_id
 from tests.factories import (
     ApplicationFactory,
     SessionFactory,

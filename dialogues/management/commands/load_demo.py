@@ -7,7 +7,6 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from dialogues import reminders
 from dialogues.models import (
     DEFAULT_REMINDER_SCHEDULE,
     RSVP,
@@ -17,6 +16,7 @@ from dialogues.models import (
     Session,
     SessionFormat,
 )
+from dialogues.reminders import services as reminders
 from exchanges.models import (
     ActivityLog,
     Application,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from config.errors import Conflict
+from core.errors import Conflict
 from exchanges import exports, selectors, services
 from exchanges.forms import (
     ApplicationFilterForm,

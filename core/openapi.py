@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 
+from core.api import ErrorSerializer  # the `Error` component: {detail, code}
+
 FIELD_ERRORS = {
     "type": "object",
     "description": "Messages by field; a nested or list field has its errors nested alike.",
@@ -53,9 +55,6 @@ class ParleyAutoSchema(AutoSchema):
             self.registry.register_on_missing(
                 ResolvedComponent(name, ResolvedComponent.SCHEMA, schema=schema, object=name)
             )
-        # Imported here: API modules are imported while DRF loads this class.
-        from participants.api import ErrorSerializer  # the `Error` component: {detail, code}
-
         error = self.resolve_serializer(ErrorSerializer, "response").ref
         validation_error = {"$ref": "#/components/schemas/ValidationError"}
         responses = operation["responses"]

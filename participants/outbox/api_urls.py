@@ -1,6 +1,6 @@
 from django.urls import path
 
-from participants.notifications_api import MyNotificationsView
+from participants.outbox.api import MyNotificationsView
 
 urlpatterns = [
     path("me/notifications/", MyNotificationsView.as_view(), name="api-my-notifications"),

@@ -24,13 +24,13 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import Conflict
+from core.errors import Conflict
 from dialogues.models import DEFAULT_REMINDER_SCHEDULE, ReminderKind, ReminderRule, Session
 from exchanges.activity import log_activity
 from exchanges.models import Application, ApplicationStatus, Program, ProgramStatus
 from exchanges.signals import application_status_changed, program_changed, program_created
 from participants.models import Notification, NotificationStatus, User
-from participants.outbox import cancel_pending
+from participants.outbox.services import cancel_pending
 
 REMINDER_KINDS = tuple(ReminderKind.values)
 SESSION_KINDS = (ReminderKind.SESSION_REMINDER, ReminderKind.SESSION_FOLLOWUP)

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dialogues.models import ReminderKind
-from dialogues.reminders import offset_problem, reminder_schedule, reminder_schedule_set
+from dialogues.reminders.services import offset_problem, reminder_schedule, reminder_schedule_set
 from exchanges.api.serializers import conflict
 from exchanges.models import STAFF_ROLES, Program, Role
 from exchanges.selectors import programs_visible_to, role_in

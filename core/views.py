@@ -1,10 +1,9 @@
+from celery import current_app as celery_app  # the project's app, set up by config
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from config.celery import app as celery_app
 
 
 def _check_database() -> str:

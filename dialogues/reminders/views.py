@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.errors import Conflict
+from core.errors import Conflict
 from dialogues.models import ReminderKind
-from dialogues.reminders import reminder_schedule, reminder_schedule_set, upcoming_messages
+from dialogues.reminders.services import reminder_schedule, reminder_schedule_set, upcoming_messages
 from exchanges.models import STAFF_ROLES
 from exchanges.selectors import programs_visible_to, role_in
-from participants.messages import kind_label
+from participants.outbox.kinds import kind_label
 
 # Each field lists offsets in a unit people think in; the schedule stores minutes.
 FIELDS = {

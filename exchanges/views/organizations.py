@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import Conflict
+from core.errors import Conflict
 from exchanges import selectors, services
 from exchanges.forms import (
     ActivityFilterForm,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dialogues.reminders_api import ProgramRemindersView
+from dialogues.reminders.api import ProgramRemindersView
 
 urlpatterns = [
     path("programs/<int:pk>/reminders/", ProgramRemindersView.as_view(),

@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from participants import services
-from participants.messages import kind_label
 from participants.models import Notification, NotificationStatus, User
+from participants.outbox.kinds import kind_label
 
 SHOWN = 50
 
@@ -39,7 +39,7 @@ def my_messages(request):
         services.user_update_profile(user=User.objects.get(pk=user.pk), notify_email=enabled)
         flash.success(request, _("Reminder and follow-up emails are on.") if enabled
                       else _("Reminder and follow-up emails are off."))
-        return redirect("notifications:messages")
+        return redirect("outbox:messages")
     mine = Notification.objects.filter(recipient=user)
     scheduled = mine.filter(
         status__in=[NotificationStatus.PENDING, NotificationStatus.SENDING]

@@ -22,8 +22,8 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 
-from participants import messages
 from participants.models import Notification, NotificationStatus
+from participants.outbox import kinds
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def _server_unreachable(exc: Exception) -> bool:
 
 def deliver(notification: Notification, *, smtp=None) -> str:
     """Send one claimed row: "sent", "skipped", "retried", "unreachable" or "failed"."""
-    registered = messages.kind(notification.kind)
+    registered = kinds.kind(notification.kind)
     if registered is None:
         _finish(notification, status=NotificationStatus.FAILED,
                 last_error=f"unknown message kind {notification.kind!r}")
@@ -163,7 +163,7 @@ def deliver(notification: Notification, *, smtp=None) -> str:
     try:
         with translation.override(recipient.language), timezone.override(recipient.tzinfo):
             email = registered.build(notification)
-    except messages.NotRelevant as verdict:
+    except kinds.NotRelevant as verdict:
         _finish(notification, status=verdict.status, last_error=verdict.reason)
         return "skipped"
     except Exception as exc:
@@ -181,12 +181,12 @@ def deliver(notification: Notification, *, smtp=None) -> str:
     return "sent"
 
 
-def _send(notification: Notification, email: messages.Email, smtp) -> None:
+def _send(notification: Notification, email: kinds.Email, smtp) -> None:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.text,
         to=[notification.recipient.email],
-        headers={"Message-ID": messages.message_id(notification.dedupe_key)},
+        headers={"Message-ID": kinds.message_id(notification.dedupe_key)},
         connection=smtp,
     )
     message.attach_alternative(email.html, "text/html")

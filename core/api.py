@@ -1,24 +1,33 @@
-"""Shared pieces of the v1 API: pagination and the error shape.
+"""Shared pieces of the v1 API: pagination, the error shape and the JSON 404.
 
 Services raise Django's ValidationError (400, `{"field": ["message"]}`) and
-config.errors.Conflict (409, `{"detail", "code"}`); this handler translates both,
+core.errors.Conflict (409, `{"detail", "code"}`); this handler translates both,
 so API views call services without try/except.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import Conflict
+from core.errors import Conflict
 
 # The largest id either database stores (a signed 64-bit integer); a larger one in a
 # filter or a body would overflow the query instead of matching nothing.
 MAX_ID = 2**63 - 1
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of a 409 (and other single-message errors): `{"detail", "code"}`."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
 
 
 class TextField(serializers.CharField):
@@ -96,3 +105,9 @@ def exception_handler(exc, context):
         code = getattr(data["detail"], "code", None) or getattr(exc, "default_code", "error")
         response.data = {"detail": str(data["detail"]), "code": code}
     return response
+
+
+# Exempt: an unknown path answers 404 whatever the method, never a CSRF failure page.
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)

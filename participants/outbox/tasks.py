@@ -1,0 +1,16 @@
+import logging
+
+from celery import shared_task
+
+from participants.outbox.dispatch import dispatch_outbox
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True)
+def dispatch_outbox_task() -> None:
+    """Beat's tick: send what is due. Idempotent (rows are claimed in the database),
+    so a re-delivered or overlapping task is harmless."""
+    result = dispatch_outbox()
+    if result.claimed or result.swept:
+        logger.info("outbox: %s", result)
