@@ -1,4 +1,9 @@
-"""Sessions, RSVPs and attendance, outcomes, reminder schedules, calendar feeds."""
+"""Sessions, RSVPs and attendance, outcomes, reminder schedules, calendar feeds.
+
+A capability with models of its own keeps them in a module beside this one
+(`dialogues/models/<capability>.py`), imported at the end of this file so that
+Django registers them and `from dialogues.models import X` works for every model.
+"""
 
 import secrets
 
