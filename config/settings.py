@@ -346,7 +346,9 @@ OUTBOX_BACKOFF_MAX_SECONDS = _typed("OUTBOX_BACKOFF_MAX_SECONDS", env.int, defau
 OUTBOX_RUN_SECONDS = _typed("OUTBOX_RUN_SECONDS", env.int, default=120)
 
 # --- Site ---------------------------------------------------------------------------
-SITE_URL = _typed("SITE_URL", env.str, default="http://127.0.0.1:8000")
+# Links in emails; by default the address `make run` serves on (PORT, like bin/run-all).
+PORT = _typed("PORT", env.int, default=8000)
+SITE_URL = _typed("SITE_URL", env.str, default=f"http://127.0.0.1:{PORT}")
 TERMS_VERSION = "2026-11"
 PARLEY_REQUIRE_SERVICES = _typed("PARLEY_REQUIRE_SERVICES", env.bool, default=False)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.utils.functional import Promise
 
@@ -72,12 +73,19 @@ def render_email(template: str, context: dict) -> Email:
     The caller has activated the recipient's language and timezone.
     """
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    subject = render_to_string(f"emails/{template}_subject.txt", context)
+    subject = render_plain_text(f"emails/{template}_subject.txt", context)
     return Email(
         subject=" ".join(subject.split())[:250],
-        text=render_to_string(f"emails/{template}.txt", context),
+        text=render_plain_text(f"emails/{template}.txt", context),
         html=render_to_string(f"emails/{template}.html", context),
     )
+
+
+def render_plain_text(template_name: str, context: dict) -> str:
+    """Render a subject or plain-text body: text, not HTML, so nothing is HTML-escaped
+    ("Women's Football & Dialogue", not "Women&#x27;s Football &amp; Dialogue")."""
+    template = engines["django"].get_template(template_name).template
+    return template.render(Context(context, autoescape=False))
 
 
 def site_domain() -> str:
