@@ -1,7 +1,8 @@
 from celery import current_app as celery_app  # the project's app, set up by config
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -33,3 +34,9 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
     )
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the real icon."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
