@@ -1,4 +1,5 @@
-"""Times as Parley shows them: "Tue 31 Mar, 09:00 (Nicosia, UTC+3)".
+"""Times as Parley shows them: "Tue 31 Mar, 09:00 (Nicosia, UTC+3)", with the year
+("Thu 1 Jun 2028, 10:00 (...)") when it is not this year's.
 
 Usage in templates::
 
@@ -106,7 +107,10 @@ def _zone_text(local: dt.datetime, tz: dt.tzinfo) -> str:
 
 def _one(value: dt.datetime, tz: dt.tzinfo) -> str:
     local = value.astimezone(tz)
-    return f"{dateformat.format(local, 'D j M, H:i')} ({_zone_text(local, tz)})"
+    # The year only when it is not this year's, so "Thu 1 Jun" never hides a 2028.
+    same_year = local.year == timezone.now().astimezone(tz).year
+    pattern = "D j M, H:i" if same_year else "D j M Y, H:i"
+    return f"{dateformat.format(local, pattern)} ({_zone_text(local, tz)})"
 
 
 def format_time(

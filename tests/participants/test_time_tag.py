@@ -126,3 +126,22 @@ def test_day_and_month_names_follow_the_active_language():
 )
 def test_offset_label(minutes, expected):
     assert offset_label(dt.timedelta(minutes=minutes)) == expected
+
+
+def test_a_time_of_another_year_shows_its_year_and_this_years_does_not():
+    from django.utils import timezone
+
+    now = timezone.now().replace(microsecond=0)
+    later = now.replace(year=now.year + 2, month=6, day=1, hour=10, minute=0)
+    assert f"Jun {now.year + 2}, 10:00" in format_time(later, "UTC")
+    assert str(now.year) not in format_time(now, "UTC").split(">", 1)[1]
+
+
+def test_the_year_is_the_viewers_year_at_new_year():
+    # 23:30 UTC on 31 December is already next year in Nicosia.
+    from django.utils import timezone
+
+    year = timezone.now().year
+    eve = dt.datetime(year, 12, 31, 23, 30, tzinfo=dt.UTC)
+    assert f"Jan {year + 1}, 01:30" in format_time(eve, "Asia/Nicosia")
+    assert str(year) not in format_time(eve, "UTC").split(">", 1)[1]
