@@ -103,7 +103,12 @@ def build_session_cancelled(notification: Notification) -> kinds.Email:
     return kinds.render_email("session_cancelled", _session_context(notification, session))
 
 
+def session_titles(ids: set[int]) -> dict[int, str]:
+    return dict(Session.objects.filter(pk__in=ids).values_list("pk", "title"))
+
+
 def register() -> None:
+    kinds.register_about("session", session_titles, before="program")
     kinds.register(ReminderKind.SESSION_REMINDER, label=_("Session reminder"),
                       build=build_session_reminder, optional=True)
     kinds.register(ReminderKind.SESSION_FOLLOWUP, label=_("Session follow-up"),

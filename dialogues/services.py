@@ -30,7 +30,7 @@ from dialogues.models import (
 from dialogues.reminders import services as reminders
 from dialogues.selectors import program_access
 from exchanges.activity import log_activity
-from exchanges.models import Membership, Program
+from exchanges.models import Application, ApplicationStatus, Membership, Program
 from exchanges.selectors import is_accepted_to, is_staff_of, require_staff
 from participants.models import User
 from participants.outbox.services import enqueue
@@ -139,13 +139,26 @@ def session_cancel(*, session: Session, actor: User, reason: str = "") -> Sessio
     return session
 
 
+def _cancellation_audience(session: Session) -> list[int]:
+    """Everyone who might come: accepted participants who had not answered "no", and
+    the session's facilitators."""
+    said_no = RSVP.objects.filter(session=session, response=RSVPResponse.NO)
+    accepted = (
+        Application.objects.filter(program_id=session.program_id, status=ApplicationStatus.ACCEPTED)
+        .exclude(applicant_id__in=said_no.values("participant_id"))
+        .values_list("applicant_id", flat=True)
+    )
+    facilitators = session.facilitators.values_list("pk", flat=True)
+    return sorted(set(accepted) | set(facilitators))
+
+
 def _notify_cancelled(session: Session) -> None:
     organization_id = session.program.organization_id
-    yes = RSVP.objects.filter(session=session, response=RSVPResponse.YES)
-    for user_id in yes.values_list("participant_id", flat=True):
+    for user_id in _cancellation_audience(session):
         enqueue(recipient_id=user_id, kind="session_cancelled",
                 dedupe_key=f"session_cancelled:{session.pk}:{user_id}",
-                organization_id=organization_id, context={"session": session.pk})
+                organization_id=organization_id,
+                context={"session": session.pk, "program": session.program_id})
     reminders.session_cancelled(session=session)
 
 

@@ -6,7 +6,7 @@ sending, that what the notice says is still true.
 
 from django.utils.translation import gettext_lazy as _
 
-from exchanges.models import Application, ApplicationStatus
+from exchanges.models import Application, ApplicationStatus, Program
 from participants.models import Notification
 from participants.outbox import kinds
 
@@ -42,6 +42,11 @@ def build_application_notice(notification: Notification) -> kinds.Email:
     })
 
 
+def program_titles(ids: set[int]) -> dict[int, str]:
+    return dict(Program.objects.filter(pk__in=ids).values_list("pk", "title"))
+
+
 def register() -> None:
+    kinds.register_about("program", program_titles)
     for kind, (label, _required) in APPLICATION_NOTICES.items():
         kinds.register(kind, label=label, build=build_application_notice, optional=False)

@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Case, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Notification, User
+from participants.models import Notification, NotificationStatus, User
 from participants.outbox.dispatch import retry_failed
 
 
@@ -42,6 +44,22 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = ["dedupe_key", "attempts", "last_error", "claimed_at", "sent_at",
                        "subject", "context", "created_at", "updated_at"]
     actions = ["retry"]
+
+    def get_ordering(self, request):
+        # What needs attention first: failed, then in flight, then pending soonest due.
+        attention = Case(
+            When(status=NotificationStatus.FAILED, then=Value(0)),
+            When(status=NotificationStatus.SENDING, then=Value(1)),
+            When(status=NotificationStatus.PENDING, then=Value(2)),
+            default=Value(3),
+        )
+        return [attention.asc(), "due_at", "pk"]
+
+    def changelist_view(self, request, extra_context=None):
+        zone = timezone.get_current_timezone_name()
+        subtitle = _("Failed messages first, then those being sent, then pending ones soonest "
+                     "due. Times are in your time zone, %(zone)s.") % {"zone": zone}
+        return super().changelist_view(request, {"subtitle": subtitle, **(extra_context or {})})
 
     @admin.display(description=_("error"))
     def error(self, notification: Notification) -> str:

@@ -58,6 +58,38 @@ def register(name: str, *, label: str | Promise, build: Handler, optional: bool)
     _KINDS[name] = MessageKind(name=name, label=label, build=build, optional=optional)
 
 
+# What a message is about, for lists of messages: the apps that own sessions and
+# programs register how to title them, most specific first ("session", "program").
+TitlesOf = Callable[[set[int]], dict[int, str]]
+_ABOUT: list[tuple[str, TitlesOf]] = []
+
+
+def register_about(context_key: str, titles_of: TitlesOf, *, before: str | None = None) -> None:
+    entry = (context_key, titles_of)
+    keys = [key for key, _titles in _ABOUT]
+    if context_key in keys:
+        _ABOUT[keys.index(context_key)] = entry
+    elif before in keys:
+        _ABOUT.insert(keys.index(before), entry)
+    else:
+        _ABOUT.append(entry)
+
+
+def describe(rows: list[Notification]) -> None:
+    """Set `row.label` (the kind) and `row.about` ("Circle · Football & Dialogue") on each
+    row, with one query per registered context key whatever the number of rows."""
+    parts: dict[int, list[str]] = {row.pk: [] for row in rows}
+    for key, titles_of in _ABOUT:
+        ids = {row.context.get(key) for row in rows} - {None}
+        titles = titles_of(ids) if ids else {}
+        for row in rows:
+            if title := titles.get(row.context.get(key)):
+                parts[row.pk].append(title)
+    for row in rows:
+        row.label = kind_label(row.kind)
+        row.about = " · ".join(parts[row.pk])
+
+
 def kind(name: str) -> MessageKind | None:
     return _KINDS.get(name)
 

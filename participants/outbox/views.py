@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from participants import services
 from participants.models import Notification, NotificationStatus, User
-from participants.outbox.kinds import kind_label
+from participants.outbox.kinds import describe
 
 SHOWN = 50
 
@@ -22,10 +22,9 @@ class MessagePreferenceForm(forms.Form):
     )
 
 
-def _labelled(rows):
+def _described(rows):
     rows = list(rows[:SHOWN])
-    for row in rows:
-        row.label = kind_label(row.kind)
+    describe(rows)
     return rows
 
 
@@ -46,5 +45,5 @@ def my_messages(request):
     ).order_by("due_at", "id")
     sent = mine.filter(status=NotificationStatus.SENT).order_by("-sent_at", "-id")
     return render(request, "participants/messages.html", {
-        "form": form, "scheduled": _labelled(scheduled), "sent": _labelled(sent),
+        "form": form, "scheduled": _described(scheduled), "sent": _described(sent),
     })

@@ -237,9 +237,10 @@ def test_reminder_email_has_local_time_place_link_and_calendar_file(program, bob
     dispatch.dispatch_outbox()
     assert outcome(key) == ("sent", "")
     [email] = [m for m in mail.outbox if "Reminder" in m.subject]
-    assert email.subject == "Reminder: Storytelling circle, Mon 3 Mar, 02:00 (New York, UTC\u22125)"
-    assert ("When: Mon 3 Mar, 02:00 (New York, UTC\u22125) \u00b7 Mon 3 Mar, 09:00 (Nicosia, UTC+2)"
-            in email.body)
+    new_york = "Mon 3 Mar 2031, 02:00 (New York, UTC\u22125)"
+    nicosia = "Mon 3 Mar 2031, 09:00 (Nicosia, UTC+2)"
+    assert email.subject == f"Reminder: Storytelling circle, {new_york}"
+    assert f"When: {new_york} \u00b7 {nicosia}" in email.body
     assert "Place: Ledra Palace" in email.body
     assert "Online link: https://meet.example.org/circle" in email.body
     [(filename, content, mimetype)] = email.attachments

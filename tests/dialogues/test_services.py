@@ -11,6 +11,7 @@ from dialogues.models import RSVP, CalendarFeed, Outcome, Session
 from exchanges.models import ActivityLog
 from participants.models import Notification
 from tests.factories import (
+    ApplicationFactory,
     MembershipFactory,
     NotificationFactory,
     OrganizationFactory,
@@ -190,11 +191,15 @@ def test_session_update_capacity_below_yes_refused(program, alice, participant):
 # --- session_cancel ---
 
 
-def test_session_cancel_notifies_yes_and_cancels_reminders(program, alice, participant):
-    session = create(program, alice)
+def test_session_cancel_tells_everyone_who_might_come_and_cancels_reminders(
+        program, alice, participant, facilitator):
+    # API v1.1 changes the v1 rule on purpose: not only those who said yes are told.
+    session = create(program, alice, facilitators=[facilitator.pk])
     services.rsvp_respond(session=session, participant=participant, response="yes")
     declined = accepted_participant(program)
     services.rsvp_respond(session=session, participant=declined, response="no")
+    silent = accepted_participant(program)
+    not_accepted = ApplicationFactory(side=program.sides.first()).applicant
     reminder = NotificationFactory(recipient=participant, kind="session_reminder",
                                    context={"session": session.pk},
                                    due_at=session.starts_at - dt.timedelta(hours=1))
@@ -206,10 +211,12 @@ def test_session_cancel_notifies_yes_and_cancels_reminders(program, alice, parti
 
     session.refresh_from_db()
     assert (session.status, session.cancel_reason) == ("cancelled", "Roads closed")
-    notices = Notification.objects.filter(kind="session_cancelled")
+    notices = Notification.objects.filter(kind="session_cancelled").order_by("recipient_id")
+    told = sorted([participant.pk, silent.pk, facilitator.pk])
     assert [(n.recipient_id, n.dedupe_key, n.context) for n in notices] == [
-        (participant.pk, f"session_cancelled:{session.pk}:{participant.pk}",
-         {"session": session.pk})]
+        (pk, f"session_cancelled:{session.pk}:{pk}",
+         {"session": session.pk, "program": program.pk}) for pk in told]
+    assert declined.pk not in told and not_accepted.pk not in told
     reminder.refresh_from_db()
     unrelated.refresh_from_db()
     assert (reminder.status, reminder.last_error) == ("cancelled", "the session was cancelled")

@@ -53,3 +53,24 @@ def test_messages_page_query_count_is_constant(client, bob, count,
     with django_assert_max_num_queries(5):
         response = client.get(URL)
     assert response.content.decode().count("<tr><td>") == 2 * count
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_each_message_names_its_session_and_program_in_constant_queries(
+        client, bob, count, django_assert_max_num_queries):
+    from tests.factories import SessionFactory
+
+    sessions = SessionFactory.create_batch(count, title="Storytelling circle",
+                                           program__title="Football & Dialogue")
+    for session in sessions:
+        NotificationFactory(recipient=bob, kind="session_reminder",
+                            context={"session": session.pk, "program": session.program_id},
+                            due_at=timezone.now() + timedelta(days=1))
+        NotificationFactory(recipient=bob, kind="program_followup", status="sent",
+                            subject="How was it?", sent_at=timezone.now(),
+                            context={"program": session.program_id})
+    client.force_login(bob)
+    with django_assert_max_num_queries(9):
+        page = client.get(URL).content.decode()
+    assert page.count("Storytelling circle · Football &amp; Dialogue") == count
+    assert page.count('<td><bdi>Football &amp; Dialogue</bdi></td>') == count
