@@ -172,14 +172,19 @@ def test_patch_by_participant_forbidden(member, session):
     assert response.status_code == 403
 
 
-def test_cancel_notifies_yes_rsvps(carol, session, member):
+def test_cancel_notifies_everyone_who_might_come(carol, fred, session, member, published):
+    # API v1.1: accepted participants who had not answered "no", and the facilitators.
     RSVPFactory(session=session, participant=member, response="yes",
                 ground_rules_accepted_at=timezone.now())
+    silent = accepted_participant(published)
+    said_no = accepted_participant(published)
+    RSVPFactory(session=session, participant=said_no, response="no")
     response = client_for(carol).post(f"/api/v1/sessions/{session.pk}/cancel/",
                                       {"reason": "Storm"}, format="json")
     assert (response.status_code, response.json()["status"]) == (200, "cancelled")
-    assert list(Notification.objects.values_list("kind", "recipient_id")) == [
-        ("session_cancelled", member.pk)]
+    told = Notification.objects.filter(kind="session_cancelled")
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted(
+        [member.pk, silent.pk, fred.pk])
     again = client_for(carol).post(f"/api/v1/sessions/{session.pk}/cancel/")
     assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
 
