@@ -1,4 +1,5 @@
-"""Notices about a person's own application: always sent (no preference applies).
+"""Notices about a person's own application, and invitations to join an organization:
+always sent (no preference applies).
 
 Registered from ExchangesConfig.ready(). Each handler re-checks, right before
 sending, that what the notice says is still true.
@@ -6,7 +7,8 @@ sending, that what the notice says is still true.
 
 from django.utils.translation import gettext_lazy as _
 
-from exchanges.models import Application, ApplicationStatus
+from exchanges.models import Application, ApplicationStatus, Membership
+from exchanges.services.invitations import INVITATION_NOTICE
 from participants import messages
 from participants.models import Notification
 
@@ -42,6 +44,27 @@ def build_application_notice(notification: Notification) -> messages.Email:
     })
 
 
+def build_invitation(notification: Notification) -> messages.Email:
+    """To the invited address (no account is looked up): the organization, the role and
+    the link; no one's name, not even the inviter's."""
+    invitation = (
+        Membership.seats.select_related("organization")
+        .filter(pk=notification.context.get("invitation"))
+        .first()
+    )
+    if invitation is None or not invitation.is_open_invitation:
+        raise messages.NotRelevant("the invitation is no longer open")
+    return messages.render_email(INVITATION_NOTICE, {
+        "recipient": None,
+        "organization": invitation.organization,
+        "role": invitation.get_role_display(),
+        "expires_at": invitation.expires_at,
+        "path": f"/invitations/{invitation.invitation_token}/",
+    })
+
+
 def register() -> None:
     for kind, (label, _required) in APPLICATION_NOTICES.items():
         messages.register(kind, label=label, build=build_application_notice, optional=False)
+    messages.register(INVITATION_NOTICE, label=_("Invitation to join an organization"),
+                      build=build_invitation, optional=False)

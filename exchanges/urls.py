@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from exchanges import org_views, views
+from exchanges import invitation_views, org_views, views
 
 app_name = "exchanges"
 
@@ -29,4 +29,11 @@ urlpatterns = [
     path("orgs/<slug:slug>/members/<int:pk>/remove/", org_views.member_remove,
          name="member-remove"),
     path("orgs/<slug:slug>/programs/new/", views.program_create, name="program-create"),
+    path("invitations/<str:token>/", invitation_views.invitation, name="invitation"),
+    path("invitations/<str:token>/accept/", invitation_views.invitation_accept,
+         name="invitation-accept"),
+    path("invitations/<str:token>/decline/", invitation_views.invitation_decline,
+         name="invitation-decline"),
+    path("invitations/<str:token>/signup/", invitation_views.invitation_signup,
+         name="invitation-signup"),
 ]
