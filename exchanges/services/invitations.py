@@ -78,8 +78,8 @@ def _lock(token: str) -> Membership:
     invitation = invitation_by_token(token)
     if invitation is None:
         raise Membership.DoesNotExist
-    return Membership.seats.select_for_update().select_related("organization", "user").get(
-        pk=invitation.pk)
+    return (Membership.seats.select_for_update(of=("self",)).select_related("organization")
+            .get(pk=invitation.pk))
 
 
 def _ensure_open(invitation: Membership) -> None:

@@ -4,16 +4,20 @@ alice owns `org` (bridges); carol coordinates it; fred facilitates; bob has an a
 and no relation to it; charlie owns `other_org`.
 """
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from exchanges.models import ActivityLog, Membership
 from participants import dispatch
 from participants.models import Notification
 from tests.api.conftest import client_for
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +144,26 @@ def test_an_invited_owner_is_no_owner_yet(alice, org):
 
     assert response.status_code == 409
     assert response.json()["code"] == "sole_owner"
+
+
+def test_an_invitation_cannot_force_two_factor_on_the_invited(alice, org, bob):
+    org.require_two_factor = True
+    org.save()
+    invite(email=bob.email, by=alice)
+    client = Client()
+    client.force_login(bob)
+
+    assert client.get("/orgs/").status_code == 200  # no detour to set up an authenticator
+    assert client.get("/api/v1/me/").status_code == 200
+
+
+def test_an_invitation_as_owner_cannot_block_the_invited_from_erasing(alice, charlie,
+                                                                      other_org, bob):
+    invite(email=bob.email, role="owner", by=charlie, slug="elsewhere")
+
+    response = client_for(bob).delete("/api/v1/me/", {"password": PASSWORD}, format="json")
+
+    assert response.status_code == 204
 
 
 # --- The email --------------------------------------------------------------------------
@@ -343,3 +367,52 @@ def test_other_members_see_members_only(request, alice, org, caller):
 
     assert {m["status"] for m in response.json()["results"]} == {"active"}
     assert "pending@example.net" not in response.content.decode()
+
+
+# --- Concurrency (PostgreSQL row locks, a connection per thread) -----------------------------
+
+
+def _all_at_once(calls) -> list[tuple[int, str | None]]:
+    """Run (user, url) POSTs in parallel threads; their (status, code) answers."""
+    barrier = threading.Barrier(len(calls))
+    answers, lock = [], threading.Lock()
+
+    def post(user, url):
+        try:
+            client = client_for(user)
+            barrier.wait(timeout=30)
+            response = client.post(url)
+            with lock:
+                answers.append((response.status_code, response.json().get("code")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_link_accepted_at_once_by_many_makes_one_member(alice, org):
+    body = invite(by=alice)
+    people = [UserFactory() for _ in range(8)]
+
+    answers = _all_at_once([(p, invitation_url(body["token"], "accept")) for p in people])
+
+    assert sorted(answers, key=str) == [(200, None)] + [(409, "invalid_transition")] * 7
+    assert Membership.objects.filter(organization=org).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_links_accepted_at_once_by_one_person_make_one_membership(alice, org, bob):
+    tokens = [invite(by=alice)["token"] for _ in range(2)]
+
+    answers = _all_at_once([(bob, invitation_url(token, "accept")) for token in tokens])
+
+    assert sorted(answers, key=str) == [(200, None), (409, "already_member")]
+    assert Membership.objects.filter(organization=org, user=bob).count() == 1
