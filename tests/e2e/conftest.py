@@ -25,8 +25,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items):
+    # The hook sees every collected test, not just this folder's: mark only ours, or
+    # `-m "not browser"` deselects the whole suite.
+    here = Path(__file__).resolve().parent
     for item in items:
-        item.add_marker(pytest.mark.browser)
+        if here in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
