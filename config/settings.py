@@ -350,6 +350,9 @@ OUTBOX_RUN_SECONDS = _typed("OUTBOX_RUN_SECONDS", env.int, default=120)
 PORT = _typed("PORT", env.int, default=8000)
 SITE_URL = _typed("SITE_URL", env.str, default=f"http://127.0.0.1:{PORT}")
 TERMS_VERSION = "2026-11"
+# Invitations one person may send in 24 hours (anyone may found an organization, so
+# this caps how much mail Parley sends to addresses on someone's say-so).
+INVITATIONS_PER_DAY = _typed("INVITATIONS_PER_DAY", env.int, default=50)
 PARLEY_REQUIRE_SERVICES = _typed("PARLEY_REQUIRE_SERVICES", env.bool, default=False)
 
 LOGGING = {

@@ -7,8 +7,8 @@ class DialoguesConfig(AppConfig):
     verbose_name = _("dialogues")
 
     def ready(self):
-        from dialogues import notices, privacy
-        from dialogues.reminders import services  # noqa: F401 - connects its receivers
+        from dialogues import notices, privacy, services  # noqa: F401 - services connects receivers
+        from dialogues.reminders import services as _  # noqa: F401 - connects its receivers
 
         notices.register()
         privacy.connect()

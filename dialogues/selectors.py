@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dialogues.models import RSVP, Confidentiality, Outcome, RSVPResponse, Session
 from exchanges.models import STAFF_ROLES, Application, ApplicationStatus, Membership, Program
-from exchanges.selectors import is_accepted_to, is_staff_of, programs_visible_to
+from exchanges.selectors import is_accepted_to, programs_visible_to, role_in
 from participants.models import User
 
 
@@ -37,12 +37,22 @@ class ProgramAccess:
     """What the caller is to one program; computed once per page or request."""
 
     user_id: int | None
-    is_staff: bool
+    role: str | None  # in the program's organization; None for everyone else
     is_accepted: bool
 
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_member(self) -> bool:
+        return self.role is not None
+
     def is_facilitator(self, session: Session) -> bool:
+        """Assigned to the session and still a member of the organization: leaving it
+        ends every power at once, whatever assignment might be left behind."""
         # Uses the prefetched facilitators: no query per session.
-        return self.user_id is not None and any(
+        return self.is_member and self.user_id is not None and any(
             f.pk == self.user_id for f in session.facilitators.all()
         )
 
@@ -55,10 +65,10 @@ class ProgramAccess:
 
 def program_access(user, program: Program) -> ProgramAccess:
     if not user.is_authenticated:
-        return ProgramAccess(user_id=None, is_staff=False, is_accepted=False)
+        return ProgramAccess(user_id=None, role=None, is_accepted=False)
     return ProgramAccess(
         user_id=user.pk,
-        is_staff=is_staff_of(user, program.organization_id),
+        role=role_in(user, program.organization_id),
         is_accepted=is_accepted_to(user, program.pk),
     )
 
@@ -128,16 +138,16 @@ def sessions_of_person(user) -> QuerySet[Session]:
     accepted = Application.objects.filter(
         applicant=user, program=OuterRef("program"), status=ApplicationStatus.ACCEPTED
     )
+    member = Membership.objects.filter(user=user, organization=OuterRef("program__organization"))
     facilitating = Session.facilitators.through.objects.filter(
         session=OuterRef("pk"), user=user
     )
-    staff = Membership.objects.filter(
-        user=user, organization=OuterRef("program__organization"), role__in=STAFF_ROLES
-    )
+    staff = member.filter(role__in=STAFF_ROLES)
     mine = RSVP.objects.filter(session=OuterRef("pk"), participant=user)
     return (
         Session.objects.annotate(
-            is_accepted=Exists(accepted), is_facilitating=Exists(facilitating),
+            is_accepted=Exists(accepted),
+            is_facilitating=Exists(facilitating) & Exists(member),
             is_staff=Exists(staff),
             my_response=Subquery(mine.values("response")[:1]),
         )

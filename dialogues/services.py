@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,8 @@ from dialogues.reminders import services as reminders
 from dialogues.selectors import program_access
 from exchanges.activity import log_activity
 from exchanges.models import Application, ApplicationStatus, Membership, Program
-from exchanges.selectors import is_accepted_to, is_staff_of, require_staff
+from exchanges.selectors import is_accepted_to, require_staff
+from exchanges.signals import membership_ending
 from participants.models import User
 from participants.outbox.services import enqueue
 
@@ -98,8 +100,9 @@ def session_update(
     with transaction.atomic():
         session = _lock_session(session)
         program = session.program
-        if not is_staff_of(actor, program.organization_id):
-            _ensure_facilitator_edit(actor, session, fields, facilitators)
+        access = program_access(actor, program)
+        if not access.is_staff:
+            _ensure_facilitator_edit(access, session, fields, facilitators)
         if session.status == SessionStatus.CANCELLED:
             raise Conflict("invalid_transition", _("A cancelled session cannot be changed."))
         before = {name: getattr(session, name) for name in (*TIME_FIELDS, "confidentiality")}
@@ -221,8 +224,8 @@ def _validate_capacity_against_yes(session: Session) -> None:
         ) % {"n": yes}})
 
 
-def _ensure_facilitator_edit(actor, session, fields, facilitators) -> None:
-    if not session.facilitators.filter(pk=actor.pk).exists():
+def _ensure_facilitator_edit(access, session, fields, facilitators) -> None:
+    if not access.is_facilitator(session):
         raise PermissionDenied(_("Only the program's staff can change this session."))
     if set(fields) - {"ground_rules"} or facilitators is not None:
         raise PermissionDenied(_("Facilitators can change only the ground rules."))
@@ -252,6 +255,26 @@ def _ensure_can_run(actor: User, session: Session) -> None:
     if not program_access(actor, session.program).can_run(session):
         raise PermissionDenied(_("Only the program's staff and this session's facilitators "
                                  "can do this."))
+
+
+# --- Leaving an organization ---
+
+
+@receiver(membership_ending, dispatch_uid="dialogues.services.drop_facilitation")
+def drop_facilitation(sender, *, membership: Membership, actor=None, **kwargs) -> None:
+    """Whoever leaves an organization stops facilitating its sessions, in the same
+    transaction as the removal."""
+    assignments = Session.facilitators.through.objects.filter(
+        user_id=membership.user_id,
+        session__program__organization_id=membership.organization_id,
+    )
+    session_ids = sorted(assignments.values_list("session_id", flat=True))
+    if not session_ids:
+        return
+    assignments.delete()
+    log_activity(actor=actor, verb="session.facilitator_removed", target=None,
+                 organization_id=membership.organization_id,
+                 data={"user": membership.user_id, "sessions": session_ids})
 
 
 # --- RSVP ---

@@ -4,8 +4,11 @@ from exchanges.models import ActivityLog, Application, Membership, Organization,
 
 
 class MembershipInline(admin.TabularInline):
+    """Active members (the default manager); invitations are listed under Memberships."""
+
     model = Membership
     extra = 0
+    fields = ["user", "role"]
     raw_id_fields = ["user"]
 
 
@@ -20,11 +23,20 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "organization", "role", "created_at"]
-    list_filter = ["role", "organization"]
-    search_fields = ["user__email", "user__display_name", "organization__name"]
+    """Members and invitations (open or closed); an invitation's token is never shown."""
+
+    list_display = ["__str__", "organization", "role", "status", "email", "expires_at",
+                    "created_at"]
+    list_filter = ["status", "role", "organization"]
+    search_fields = ["user__email", "user__display_name", "email", "organization__name"]
     list_select_related = ["user", "organization"]
     raw_id_fields = ["user"]
+    fields = ["organization", "user", "role", "status", "email", "invited_by", "expires_at",
+              "created_at"]
+    readonly_fields = ["status", "email", "invited_by", "expires_at", "created_at"]
+
+    def get_queryset(self, request):
+        return Membership.seats.select_related("user", "organization")
 
 
 class SideInline(admin.TabularInline):

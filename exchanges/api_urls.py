@@ -1,6 +1,6 @@
 from django.urls import path
 
-from exchanges.api import organizations, views
+from exchanges.api import invitations, organizations, views
 
 urlpatterns = [
     path("organizations/", organizations.OrganizationListView.as_view(), name="api-organizations"),
@@ -10,6 +10,12 @@ urlpatterns = [
          name="api-members"),
     path("organizations/<slug:slug>/members/<int:pk>/", organizations.MemberDetailView.as_view(),
          name="api-member"),
+    path("invitations/<str:token>/", invitations.InvitationDetailView.as_view(),
+         name="api-invitation"),
+    path("invitations/<str:token>/accept/", invitations.InvitationAcceptView.as_view(),
+         name="api-invitation-accept"),
+    path("invitations/<str:token>/decline/", invitations.InvitationDeclineView.as_view(),
+         name="api-invitation-decline"),
     path("programs/", views.ProgramListView.as_view(), name="api-programs"),
     path("programs/<int:pk>/", views.ProgramDetailView.as_view(), name="api-program"),
     path("programs/<int:pk>/publish/", views.ProgramPublishView.as_view(),

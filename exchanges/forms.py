@@ -22,9 +22,9 @@ class OrganizationForm(forms.Form):
 
 class MemberInviteForm(forms.Form):
     email = forms.EmailField(
-        label=_("Email"),
-        help_text=_("The person must already have a Parley account with this email: ask them "
-                    "to sign up first."),
+        label=_("Email"), max_length=254,
+        help_text=_("We email them a link. They become a member only when they accept it, "
+                    "and can create an account there if they have none."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.COORDINATOR)
 

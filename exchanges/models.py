@@ -1,9 +1,13 @@
 """Organizations, memberships, programs, sides, applications and the activity log."""
 
+import hashlib
+from base64 import urlsafe_b64encode
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,33 +37,138 @@ class Organization(models.Model):
         return self.name
 
 
+class MembershipStatus(models.TextChoices):
+    INVITED = "invited", _("invited")
+    ACTIVE = "active", _("active")
+    DECLINED = "declined", _("declined")
+    REVOKED = "revoked", _("revoked")
+
+
+INVITATION_DAYS = 14
+
+
+class ActiveMembershipManager(models.Manager):
+    """Only people who are members: an invitation grants nothing until it is accepted."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(status=MembershipStatus.ACTIVE)
+
+
+class SeatManager(models.Manager):
+    """Members and invitations, open or closed."""
+
+
 class Membership(models.Model):
+    """A seat in an organization: an invitation that becomes the membership when accepted.
+
+    Invitations and members live in one table so that they share one id space (the
+    API's `members/{id}/` names either) and an accepted invitation keeps its id. The
+    default manager `objects` sees active members only, and a constraint ties `user` to
+    the active status, so every "is X a member" question stays safe by default;
+    `Membership.seats` sees invitations too.
+    """
+
+    Status = MembershipStatus
+
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MembershipStatus.choices,
+        default=MembershipStatus.ACTIVE,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The invitation: the address it went to (kept while it is open), who sent it,
+    # until when it works, and its token (only a hash of it; see invitation_token()).
+    email = models.EmailField(_("invited email"), max_length=254, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("invitation expires at"), null=True, blank=True)
+    token_nonce = models.CharField(max_length=64, blank=True)
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    objects = ActiveMembershipManager()
+    seats = SeatManager()
 
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         ordering = ["organization", "user"]
+        base_manager_name = "seats"
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="membership_unique"),
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="membership_role_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MembershipStatus.values),
+                name="membership_status_valid",
+            ),
+            # A person is attached only to an active membership; every invitation has a
+            # token and an expiry.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status=MembershipStatus.ACTIVE, user__isnull=False)
+                    | (
+                        ~models.Q(status=MembershipStatus.ACTIVE)
+                        & models.Q(user__isnull=True, token_hash__isnull=False,
+                                   expires_at__isnull=False)
+                    )
+                ),
+                name="membership_user_iff_active",
+            ),
         ]
 
     def __str__(self):
+        if self.user_id is None:
+            return f"{_('invitation')} · {self.organization} ({self.role})"
         return f"{self.user} · {self.organization} ({self.role})"
 
     @property
     def is_staff_role(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def invitation_status(self) -> str:
+        """What the invitation's link says: invited, accepted, declined, revoked, expired."""
+        if self.status == MembershipStatus.ACTIVE:
+            return "accepted"
+        if self.status == MembershipStatus.INVITED and self.is_expired:
+            return "expired"
+        return self.status
+
+    @property
+    def is_open_invitation(self) -> bool:
+        return self.invitation_status == MembershipStatus.INVITED
+
+    @property
+    def invitation_token(self) -> str:
+        """The link's token, derived from a random nonce with the site's secret key: the
+        database holds neither the token nor anything that gives it without that key,
+        and the email built later from the outbox still gets the same link."""
+        digest = salted_hmac("parley.invitation", self.token_nonce, algorithm="sha256").digest()
+        return urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ProgramKind(models.TextChoices):

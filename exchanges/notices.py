@@ -1,4 +1,5 @@
-"""Notices about a person's own application: always sent (no preference applies).
+"""Notices about a person's own application, and invitations to join an organization:
+always sent (no preference applies).
 
 Registered from ExchangesConfig.ready(). Each handler re-checks, right before
 sending, that what the notice says is still true.
@@ -6,7 +7,8 @@ sending, that what the notice says is still true.
 
 from django.utils.translation import gettext_lazy as _
 
-from exchanges.models import Application, ApplicationStatus, Program
+from exchanges.models import Application, ApplicationStatus, Membership, Program
+from exchanges.services.invitations import INVITATION_NOTICE
 from participants.models import Notification
 from participants.outbox import kinds
 
@@ -46,7 +48,28 @@ def program_titles(ids: set[int]) -> dict[int, str]:
     return dict(Program.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
+def build_invitation(notification: Notification) -> kinds.Email:
+    """To the invited address (no account is looked up): the organization, the role and
+    the link; no one's name, not even the inviter's."""
+    invitation = (
+        Membership.seats.select_related("organization")
+        .filter(pk=notification.context.get("invitation"))
+        .first()
+    )
+    if invitation is None or not invitation.is_open_invitation:
+        raise kinds.NotRelevant("the invitation is no longer open")
+    return kinds.render_email(INVITATION_NOTICE, {
+        "recipient": None,
+        "organization": invitation.organization,
+        "role": invitation.get_role_display(),
+        "expires_at": invitation.expires_at,
+        "path": f"/invitations/{invitation.invitation_token}/",
+    })
+
+
 def register() -> None:
     kinds.register_about("program", program_titles)
     for kind, (label, _required) in APPLICATION_NOTICES.items():
         kinds.register(kind, label=label, build=build_application_notice, optional=False)
+    kinds.register(INVITATION_NOTICE, label=_("Invitation to join an organization"),
+                   build=build_invitation, optional=False)

@@ -70,7 +70,7 @@ def export_activity(user: User) -> list[dict]:
 def erase(user: User) -> None:
     """Withdraw live applications (freed seats promote the waitlist), leave every
     organization, and scrub what the log copied about the person."""
-    from exchanges.services import application_withdraw
+    from exchanges.services import application_withdraw, membership_end
 
     sole_owner_of = [
         m.organization.name for m in Membership.objects.filter(user=user, role=Role.OWNER)
@@ -89,7 +89,8 @@ def erase(user: User) -> None:
     ActivityLog.objects.filter(about & Q(data__has_key="email")).update(data={})
     ActivityLog.objects.filter(actor=user).update(ip_address=None)
     Application.objects.filter(applicant=user).update(motivation="")
-    Membership.objects.filter(user=user).delete()
+    for membership in Membership.objects.filter(user=user):
+        membership_end(membership, actor=user)
 
 
 def log_export(sender, user, ip_address=None, **kwargs):

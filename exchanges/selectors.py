@@ -30,6 +30,7 @@ from exchanges.models import (
     ApplicationStatus,
     Balance,
     Membership,
+    MembershipStatus,
     Organization,
     Program,
     ProgramStatus,
@@ -292,6 +293,29 @@ def organization_members(organization: Organization) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__display_name", "id")
     )
+
+
+def organization_seats(organization: Organization, *, with_invitations: bool
+                       ) -> QuerySet[Membership]:
+    """Members, and (for owners) open invitations, by id: one id space, one list."""
+    seats = Q(status=MembershipStatus.ACTIVE)
+    if with_invitations:
+        seats |= Q(status=MembershipStatus.INVITED, expires_at__gt=timezone.now())
+    return (Membership.seats.filter(seats, organization=organization)
+            .select_related("user").order_by("id"))
+
+
+def open_invitations(organization: Organization) -> QuerySet[Membership]:
+    return organization_seats(organization, with_invitations=True).filter(
+        status=MembershipStatus.INVITED)
+
+
+def invitation_by_token(token: str) -> Membership | None:
+    """The invitation behind a link (open or not), or None for a token never issued."""
+    if not token or len(token) > 200:
+        return None
+    return (Membership.seats.filter(token_hash=Membership.hash_token(token))
+            .select_related("organization").first())
 
 
 def membership_of(user, slug: str) -> Membership | None:

@@ -12,3 +12,6 @@ program_created = Signal()
 program_changed = Signal()
 # sender=Application, application=..., previous_status=...
 application_status_changed = Signal()
+# sender=Membership, membership=..., actor=... (the row still exists): the person leaves the
+# organization; the apps above take away what the membership gave (facilitated sessions)
+membership_ending = Signal()

@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 
 from exchanges import two_factor
-from exchanges.views import organizations, programs
+from exchanges.views import invitations, organizations, programs
 
 exchange_patterns = ([
     path("programs/", programs.program_list, name="program-list"),
@@ -28,6 +28,13 @@ exchange_patterns = ([
     path("orgs/<slug:slug>/members/<int:pk>/remove/", organizations.member_remove,
          name="member-remove"),
     path("orgs/<slug:slug>/programs/new/", programs.program_create, name="program-create"),
+    path("invitations/<str:token>/", invitations.invitation, name="invitation"),
+    path("invitations/<str:token>/accept/", invitations.invitation_accept,
+         name="invitation-accept"),
+    path("invitations/<str:token>/decline/", invitations.invitation_decline,
+         name="invitation-decline"),
+    path("invitations/<str:token>/signup/", invitations.invitation_signup,
+         name="invitation-signup"),
 ], "exchanges")
 
 urlpatterns = [

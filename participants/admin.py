@@ -34,10 +34,11 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["kind", "recipient", "organization", "due_at", "status", "attempts", "sent_at",
-                    "error"]
+    list_display = ["kind", "recipient", "recipient_email", "organization", "due_at", "status",
+                    "attempts", "sent_at", "error"]
     list_filter = ["status", "kind", "organization", "due_at"]
-    search_fields = ["dedupe_key", "recipient__email", "recipient__display_name", "subject"]
+    search_fields = ["dedupe_key", "recipient__email", "recipient__display_name",
+                     "recipient_email", "subject"]
     date_hierarchy = "due_at"
     list_select_related = ["recipient", "organization"]
     raw_id_fields = ["recipient"]

@@ -124,14 +124,21 @@ class Notification(models.Model):
 
     Written in the same transaction as the change that causes it; the dispatcher
     claims due pending rows and sends them. `dedupe_key` makes planning idempotent
-    and gives the email its stable Message-ID.
+    and gives the email its stable Message-ID. A message goes to a person
+    (`recipient`) or, for the few that must reach an address whether or not it has an
+    account (an invitation), to `recipient_email` alone.
     """
 
     Status = NotificationStatus
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
+    recipient_email = models.EmailField(_("recipient email"), max_length=254, blank=True)
     organization = models.ForeignKey(
         "exchanges.Organization",
         on_delete=models.SET_NULL,
@@ -164,6 +171,11 @@ class Notification(models.Model):
                 condition=models.Q(status__in=NotificationStatus.values),
                 name="notification_status_valid",
             ),
+            models.CheckConstraint(
+                condition=(models.Q(recipient__isnull=False, recipient_email="")
+                           | models.Q(recipient__isnull=True) & ~models.Q(recipient_email="")),
+                name="notification_one_recipient",
+            ),
         ]
         indexes = [
             # The dispatcher's claim: due pending rows, oldest first. Partial, so its
@@ -178,4 +190,9 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} → {self.recipient_id} @ {self.due_at:%Y-%m-%d %H:%M}"
+        to = self.recipient_id or _("an address")
+        return f"{self.kind} → {to} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def address(self) -> str:
+        return self.recipient.email if self.recipient_id else self.recipient_email

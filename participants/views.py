@@ -25,21 +25,29 @@ def signup(request):
         return redirect("exchanges:my-programs")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = services.user_register(
-                email=data["email"], password=data["password1"],
-                display_name=data["display_name"], terms_accepted=data["accept_terms"],
-                research_consent=data["research_consent"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, _renamed(error))
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        user = sign_up(request, form)
+        if user is not None:
             messages.success(request, _("Welcome to Parley, %(name)s. Browse the programs and "
                                         "apply for one.") % {"name": user.display_name})
             return redirect("exchanges:my-programs")
     return render(request, "participants/signup.html", {"form": form})
+
+
+def sign_up(request, form: SignupForm) -> User | None:
+    """Register from a valid SignupForm and sign the person in; None (errors on the
+    form) when the service refuses. Also used by the invitation page."""
+    data = form.cleaned_data
+    try:
+        user = services.user_register(
+            email=data["email"], password=data["password1"],
+            display_name=data["display_name"], terms_accepted=data["accept_terms"],
+            research_consent=data["research_consent"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, _renamed(error))
+        return None
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
 
 
 def _renamed(error: ValidationError) -> ValidationError:

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from dialogues.models import Session
-from exchanges.models import Application, ApplicationStatus, Program, ProgramKind
+from exchanges.models import Application, ApplicationStatus, Membership, Program, ProgramKind
 from participants.models import Notification, User
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,9 @@ def test_load_demo_covers_every_kind_and_status_and_prints_logins():
     assert any(s.effective_status == "completed" for s in sessions)
     assert any(s.effective_status == "scheduled" for s in sessions)
     assert Notification.objects.exists()
+    invitation = Membership.seats.get(status="invited")  # members join by invitation
+    assert Notification.objects.filter(kind="membership_invitation",
+                                       recipient_email=invitation.email).exists()
     for email in ["admin@parley.example", "staff@parley.example", "facilitator@parley.example",
                   "participant@parley.example"]:
         assert email in output

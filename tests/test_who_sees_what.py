@@ -20,6 +20,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from dialogues.models import CalendarFeed
+from exchanges import services
 from exchanges.models import ActivityLog
 from exchanges.selectors import (
     can_see_personal_data,
@@ -61,6 +62,7 @@ class World:
     applications: dict
     sessions: dict
     feeds: dict = field(default_factory=dict)
+    invitation: object = None
 
 
 def build_world() -> World:
@@ -109,8 +111,12 @@ def build_world() -> World:
                                 dedupe_key=f"who-sees:{session.pk}:{key}",
                                 due_at=session.starts_at - timedelta(hours=1))
     feeds = {key: CalendarFeed.objects.create(user=people[key]) for key in SUBJECTS}
+    # An open invitation to p's address: only the owner who sent it sees the address.
+    invitation = services.membership_invite(organization=org, actor=people["owner"],
+                                            email=people["p"].email, role="facilitator")
     return World(people=people, org=org, other_org=other_org, program=program,
-                 applications=applications, sessions=sessions, feeds=feeds)
+                 applications=applications, sessions=sessions, feeds=feeds,
+                 invitation=invitation)
 
 
 @pytest.fixture
@@ -188,6 +194,7 @@ ROWS = [
     Row("exchanges:org-settings", lambda w: "/orgs/alpha/settings/"),
     Row("exchanges:org-activity", lambda w: "/orgs/alpha/activity/"),
     Row("exchanges:program-create", lambda w: "/orgs/alpha/programs/new/"),
+    Row("exchanges:invitation", lambda w: f"/invitations/{w.invitation.token}/"),
     Row("program-sessions", lambda w: f"/programs/{w.program.pk}/sessions/"),
     Row("session-new", lambda w: f"/programs/{w.program.pk}/sessions/new/"),
     *_each_session("session-detail", "/sessions/{}/"),
@@ -207,6 +214,7 @@ ROWS = [
     Row("api-organization", lambda w: "/api/v1/organizations/alpha/"),
     Row("api-members", lambda w: "/api/v1/organizations/alpha/members/"),
     Row("api-members", lambda w: "/api/v1/organizations/beta/members/"),
+    Row("api-invitation", lambda w: f"/api/v1/invitations/{w.invitation.token}/"),
     Row("api-programs", lambda w: "/api/v1/programs/"),
     Row("api-program", lambda w: f"/api/v1/programs/{w.program.pk}/"),
     Row("api-program-applications",
@@ -243,6 +251,12 @@ NO_ROW = {
                                     "test_decision_partial_shows_personal_data_only_to_staff",
     "exchanges:member-role": "POST only; redirects",
     "exchanges:member-remove": "POST only; redirects",
+    "exchanges:invitation-accept": "POST only; redirects",
+    "exchanges:invitation-decline": "POST only; redirects",
+    "exchanges:invitation-signup": "POST only; the invitation page with the sign-up form's "
+                                   "errors, or a redirect",
+    "api-invitation-accept": "POST only; answers the caller's own new membership",
+    "api-invitation-decline": "POST only; answers what api-invitation shows",
     "session-rsvp": "POST only; redirects",
     "session-attendance": "POST only, staff and facilitators; a row of display names",
     "session-outcome-new": "POST only; redirects",
@@ -421,13 +435,16 @@ def test_attendee_export_of_an_open_session_has_display_names_only(world):
 
 
 def _email_context(world: World, kind: str, rule: str) -> tuple[object, dict]:
-    """The recipient and the context of a message of `kind` about the program and its
-    session under `rule`; a kind this test does not know fails here."""
+    """The recipient (a person, or an address) and the context of a message of `kind`
+    about the program and its session under `rule`; a kind this test does not know
+    fails here."""
     session, program = world.sessions[rule], world.program
     if kind in ("session_reminder", "session_followup", "session_cancelled"):
         return world.people["p"], {"session": session.pk}
     if kind == "program_followup":
         return world.people["p"], {"program": program.pk, "offset": 43200}
+    if kind == "membership_invitation":  # to the address, whether or not it has an account
+        return world.invitation.email, {"invitation": world.invitation.pk}
     status = {"application_received": "accepted", "application_accepted": "accepted",
               "application_promoted": "accepted", "application_waitlisted": "waitlisted",
               "application_declined": "declined"}.get(kind)
@@ -447,7 +464,9 @@ def test_no_email_names_anyone_but_its_recipient(world, rule):
     kinds = sorted(messages._KINDS)  # every registered kind, so a new kind needs a row
     for kind in kinds:
         recipient, context = _email_context(world, kind, rule)
-        NotificationFactory(recipient=recipient, kind=kind, organization=world.org,
+        to = {"recipient": None, "recipient_email": recipient} if isinstance(
+            recipient, str) else {"recipient": recipient}
+        NotificationFactory(**to, kind=kind, organization=world.org,
                             context=context, dedupe_key=f"who-sees:{kind}",
                             due_at=timezone.now() - timedelta(minutes=1))
 

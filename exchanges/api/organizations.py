@@ -8,13 +8,14 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from exchanges import services
 from exchanges.api.serializers import (
     NOT_ALLOWED,
+    InvitationCreatedSerializer,
     MemberAddSerializer,
     MemberRoleSerializer,
     MembershipSerializer,
@@ -22,8 +23,8 @@ from exchanges.api.serializers import (
     OrganizationSerializer,
     conflict,
 )
-from exchanges.models import Membership, Organization, Role
-from exchanges.selectors import organizations_of
+from exchanges.models import Membership, MembershipStatus, Organization, Role
+from exchanges.selectors import organization_seats, organizations_of
 
 
 def _organizations(user) -> QuerySet[Organization]:
@@ -78,6 +79,8 @@ class OrganizationDetailView(generics.GenericAPIView):
 
 
 class MemberListView(generics.ListAPIView):
+    """Members; owners also see open invitations. POST invites (it no longer adds)."""
+
     permission_classes = [IsAuthenticated]
     serializer_class = MembershipSerializer
 
@@ -85,38 +88,40 @@ class MemberListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Membership.objects.none()
         organization = _organization(self.request, self.kwargs["slug"])
-        return (Membership.objects.filter(organization=organization)
-                .select_related("user").order_by("id"))
+        return organization_seats(organization,
+                                  with_invitations=organization.role == Role.OWNER)
 
-    @extend_schema(request=MemberAddSerializer, responses={201: MembershipSerializer})
+    @extend_schema(request=MemberAddSerializer, responses={201: InvitationCreatedSerializer})
     def post(self, request, slug):
         organization = _organization(request, slug)
         _require_owner(organization)
         serializer = MemberAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.membership_add(
+        invitation = services.membership_invite(
             organization=organization, actor=request.user, **serializer.validated_data
         )
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(InvitationCreatedSerializer(invitation).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class MemberDetailView(generics.GenericAPIView):
-    """Extra to the v1 contract: owners change a member's role or remove them."""
+    """Owners change a member's role (extra to the contract), remove a member or revoke an
+    invitation: members and invitations share one id space."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = MembershipSerializer
 
-    def _membership(self, request, slug, pk) -> Membership:
+    def _seat(self, request, slug, pk) -> Membership:
         organization = _organization(request, slug)
         _require_owner(organization)
-        return get_object_or_404(
-            Membership.objects.select_related("user"), organization=organization, pk=pk
-        )
+        return get_object_or_404(organization_seats(organization, with_invitations=True), pk=pk)
 
     @extend_schema(request=MemberRoleSerializer,
                    responses={200: MembershipSerializer, 409: conflict("sole_owner")})
     def patch(self, request, slug, pk):
-        membership = self._membership(request, slug, pk)
+        membership = self._seat(request, slug, pk)
+        if membership.status != MembershipStatus.ACTIVE:
+            raise NotFound()  # an invitation's role is fixed: revoke it and invite again
         serializer = MemberRoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = services.membership_change_role(
@@ -126,6 +131,9 @@ class MemberDetailView(generics.GenericAPIView):
 
     @extend_schema(responses={204: None, 409: conflict("sole_owner")})
     def delete(self, request, slug, pk):
-        membership = self._membership(request, slug, pk)
-        services.membership_remove(membership=membership, actor=request.user)
+        seat = self._seat(request, slug, pk)
+        if seat.status == MembershipStatus.INVITED:
+            services.invitation_revoke(invitation=seat, actor=request.user)
+        else:
+            services.membership_remove(membership=seat, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

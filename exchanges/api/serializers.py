@@ -17,6 +17,7 @@ from core.api import MAX_ID, TextField
 from exchanges.models import (
     Application,
     Membership,
+    MembershipStatus,
     Program,
     Role,
     Side,
@@ -66,19 +67,60 @@ class OrganizationCreateSerializer(OrganizationSerializer):
     slug = serializers.SlugField(max_length=60, allow_blank=True, required=False)
 
 
-class MembershipSerializer(serializers.ModelSerializer):
-    email = serializers.EmailField(source="user.email", read_only=True)
-    display_name = serializers.CharField(source="user.display_name", read_only=True)
+class MembershipSerializer(serializers.Serializer):
+    """A member (`status` "active"), or for owners an open invitation (`status` "invited",
+    no `user` or `display_name` yet)."""
 
-    class Meta:
-        model = Membership
-        fields = ["id", "user", "email", "display_name", "role"]
-        read_only_fields = ["id", "user", "role"]
+    id = serializers.IntegerField(read_only=True)
+    user = serializers.IntegerField(source="user_id", read_only=True, allow_null=True)
+    email = serializers.SerializerMethodField()
+    display_name = serializers.SerializerMethodField()
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+    status = serializers.ChoiceField(
+        choices=[MembershipStatus.ACTIVE, MembershipStatus.INVITED], read_only=True)
+
+    @extend_schema_field(serializers.EmailField())
+    def get_email(self, membership: Membership) -> str:
+        return membership.user.email if membership.user_id else membership.email
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_display_name(self, membership: Membership) -> str | None:
+        return membership.user.display_name if membership.user_id else None
 
 
 class MemberAddSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationCreatedSerializer(serializers.Serializer):
+    """The same for every address, with an account or without."""
+
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    status = serializers.ChoiceField(choices=[MembershipStatus.INVITED])
+    expires_at = UTCDateTimeField()
+    token = serializers.CharField(help_text=_(
+        "The link's token, shown only in this answer: the invitation is emailed as "
+        "<site>/invitations/<token>/."))
+
+
+class InvitationOrganizationSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+INVITATION_STATUSES = ["invited", "accepted", "declined", "revoked", "expired"]
+
+
+class InvitationSerializer(serializers.Serializer):
+    """What the link shows: the organization and the role offered, nothing about anyone."""
+
+    organization = InvitationOrganizationSerializer()
+    role = serializers.ChoiceField(choices=Role.choices)
+    expires_at = UTCDateTimeField()
+    status = serializers.ChoiceField(choices=INVITATION_STATUSES, source="invitation_status")
 
 
 class MemberRoleSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""Every state change of organizations, programs and applications.
+"""Every state change of organizations, memberships, programs and applications.
 
 Each function takes keyword arguments, runs in one transaction and writes the
 activity log. Field errors raise Django's ValidationError (a dict naming the
@@ -16,9 +16,16 @@ from exchanges.services.applications import (
     seats_per_side,
     side_seats,
 )
+from exchanges.services.invitations import (
+    invitation_accept,
+    invitation_by_token,
+    invitation_decline,
+    invitation_revoke,
+    membership_invite,
+)
 from exchanges.services.organizations import (
-    membership_add,
     membership_change_role,
+    membership_end,
     membership_remove,
     organization_create,
     organization_update,
@@ -37,7 +44,9 @@ from exchanges.services.programs import (
 __all__ = [
     "PROGRAM_FIELDS", "TRANSITIONS", "SideSeats", "SideSpec", "application_accept",
     "application_decline", "application_submit", "application_waitlist",
-    "application_withdraw", "membership_add", "membership_change_role", "membership_remove",
+    "application_withdraw", "invitation_accept", "invitation_by_token", "invitation_decline",
+    "invitation_revoke", "membership_change_role", "membership_end", "membership_invite",
+    "membership_remove",
     "organization_create", "organization_update", "program_archive", "program_close",
     "program_create", "program_delete", "program_publish", "program_update", "seats_per_side",
     "side_seats",

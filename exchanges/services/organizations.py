@@ -1,8 +1,10 @@
-"""Organizations and their members: create, update, add, change role, remove."""
+"""Organizations and their members: create, update, change role, remove.
+
+(Members join by invitation: exchanges.services.invitations.)
+"""
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -11,6 +13,8 @@ from core.errors import Conflict
 from exchanges.activity import log_activity
 from exchanges.models import Membership, Organization, Role
 from exchanges.selectors import require_owner
+from exchanges.services.invitations import check_role
+from exchanges.signals import membership_ending
 from participants.models import User
 
 
@@ -50,30 +54,9 @@ def organization_update(*, organization: Organization, actor: User, **fields: An
     return organization
 
 
-def membership_add(
-    *, organization: Organization, actor: User, email: str, role: str
-) -> Membership:
-    require_owner(actor, organization.pk)
-    _check_role(role)
-    user = User.objects.filter(email__iexact=email.strip(), erased_at__isnull=True).first()
-    if user is None:
-        raise ValidationError(
-            {"email": _("No one has signed up with this email yet. Ask them to sign up first.")}
-        )
-    with transaction.atomic():
-        membership, created = Membership.objects.get_or_create(
-            organization=organization, user=user, defaults={"role": role}
-        )
-        if not created:
-            raise ValidationError({"email": _("This person is already a member.")})
-        log_activity(actor=actor, verb="membership.added", target=membership,
-                     organization_id=organization.pk, data={"role": role, "user": user.pk})
-    return membership
-
-
 def membership_change_role(*, membership: Membership, actor: User, role: str) -> Membership:
     require_owner(actor, membership.organization_id)
-    _check_role(role)
+    check_role(role)
     with transaction.atomic():
         membership = _lock_memberships(membership)
         if membership.role == Role.OWNER and role != Role.OWNER:
@@ -87,6 +70,7 @@ def membership_change_role(*, membership: Membership, actor: User, role: str) ->
 
 
 def membership_remove(*, membership: Membership, actor: User) -> None:
+    """The person loses every power at once, the sessions they facilitated included."""
     require_owner(actor, membership.organization_id)
     with transaction.atomic():
         membership = _lock_memberships(membership)
@@ -95,7 +79,13 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
         log_activity(actor=actor, verb="membership.removed", target=membership,
                      organization_id=membership.organization_id,
                      data={"user": membership.user_id, "role": membership.role})
-        membership.delete()
+        membership_end(membership, actor=actor)
+
+
+def membership_end(membership: Membership, *, actor: User) -> None:
+    """Delete a membership and what it gave; inside the caller's transaction."""
+    membership_ending.send(sender=Membership, membership=membership, actor=actor)
+    membership.delete()
 
 
 def _lock_memberships(membership: Membership) -> Membership:
@@ -109,8 +99,3 @@ def _ensure_another_owner(membership: Membership) -> None:
                                        role=Role.OWNER).exclude(pk=membership.pk)
     if not owners.exists():
         raise Conflict("sole_owner", _("An organization needs at least one owner."))
-
-
-def _check_role(role: str) -> None:
-    if role not in Role.values:
-        raise ValidationError({"role": _("Choose owner, coordinator or facilitator.")})

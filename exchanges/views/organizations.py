@@ -19,7 +19,7 @@ from exchanges.forms import (
     OrganizationSettingsForm,
     add_service_errors,
 )
-from exchanges.models import STAFF_ROLES, Membership, ProgramStatus, Role
+from exchanges.models import STAFF_ROLES, Membership, MembershipStatus, ProgramStatus, Role
 
 
 def _membership_or_404(request, slug) -> Membership:
@@ -76,31 +76,35 @@ def organization_dashboard(request, slug):
 @login_required
 def organization_members(request, slug):
     membership = _membership_or_404(request, slug)
+    organization = membership.organization
+    is_owner = membership.role == Role.OWNER
     form = MemberInviteForm(request.POST or None)
     if request.method == "POST":
-        if membership.role != Role.OWNER:
+        if not is_owner:
             raise PermissionDenied
-        if form.is_valid() and _add_member(request, membership.organization, form):
+        if form.is_valid() and _invite(request, organization, form):
             return redirect("exchanges:org-members", slug=slug)
     return render(request, "exchanges/organization_members.html", {
-        "organization": membership.organization,
+        "organization": organization,
         "membership": membership,
-        "is_owner": membership.role == Role.OWNER,
-        "members": selectors.organization_members(membership.organization),
+        "is_owner": is_owner,
+        "members": selectors.organization_members(organization),
+        "invitations": selectors.open_invitations(organization) if is_owner else [],
         "form": form,
         "roles": Role.choices,
     })
 
 
-def _add_member(request, organization, form) -> bool:
+def _invite(request, organization, form) -> bool:
     try:
-        added = services.membership_add(organization=organization, actor=request.user,
-                                        **form.cleaned_data)
+        invitation = services.membership_invite(organization=organization, actor=request.user,
+                                                **form.cleaned_data)
     except ValidationError as error:
         add_service_errors(form, error)
         return False
-    messages.success(request, _("%(name)s was added as %(role)s.")
-                     % {"name": added.user.display_name, "role": added.get_role_display()})
+    messages.success(request, _("An invitation to join as %(role)s was emailed to %(email)s. "
+                                "They become a member when they accept it.")
+                     % {"role": invitation.get_role_display(), "email": invitation.email})
     return True
 
 
@@ -109,6 +113,13 @@ def _member_or_404(request, slug, pk) -> Membership:
     return get_object_or_404(
         Membership.objects.select_related("user"), pk=pk, organization=owner.organization
     )
+
+
+def _seat_or_404(request, slug, pk) -> Membership:
+    """A member or an open invitation: they share one id space."""
+    owner = _owner_or_403(request, slug)
+    return get_object_or_404(
+        selectors.organization_seats(owner.organization, with_invitations=True), pk=pk)
 
 
 @login_required
@@ -133,15 +144,21 @@ def member_role(request, slug, pk):
 @login_required
 @require_POST
 def member_remove(request, slug, pk):
-    member = _member_or_404(request, slug, pk)
+    """Removes a member, or withdraws an invitation."""
+    seat = _seat_or_404(request, slug, pk)
+    if seat.status == MembershipStatus.INVITED:
+        services.invitation_revoke(invitation=seat, actor=request.user)
+        messages.success(request, _("The invitation to %(email)s was withdrawn; its link no "
+                                    "longer works.") % {"email": seat.email})
+        return redirect("exchanges:org-members", slug=slug)
     try:
-        services.membership_remove(membership=member, actor=request.user)
+        services.membership_remove(membership=seat, actor=request.user)
     except Conflict as conflict:
         messages.error(request, conflict.message)
         return redirect("exchanges:org-members", slug=slug)
     messages.success(request, _("%(name)s was removed from the organization.")
-                     % {"name": member.user.display_name})
-    if member.user_id == request.user.pk:
+                     % {"name": seat.user.display_name})
+    if seat.user_id == request.user.pk:
         return redirect("exchanges:org-list")
     return redirect("exchanges:org-members", slug=slug)
 

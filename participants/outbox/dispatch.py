@@ -14,7 +14,7 @@ import logging
 import smtplib
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -151,17 +151,18 @@ def deliver(notification: Notification, *, smtp=None) -> str:
         _finish(notification, status=NotificationStatus.FAILED,
                 last_error=f"unknown message kind {notification.kind!r}")
         return "failed"
-    recipient = notification.recipient
-    if recipient.erased_at is not None or not recipient.email:
+    recipient = notification.recipient  # None: a message to an address (an invitation)
+    if recipient is not None and (recipient.erased_at is not None or not recipient.email):
         _finish(notification, status=NotificationStatus.CANCELLED,
                 last_error="the recipient's account was erased")
         return "skipped"
-    if registered.optional and not recipient.notify_email:
+    if registered.optional and recipient is not None and not recipient.notify_email:
         _finish(notification, status=NotificationStatus.CANCELLED,
                 last_error="the recipient turned reminder and follow-up emails off")
         return "skipped"
+    language, zone = _language_and_zone(recipient)
     try:
-        with translation.override(recipient.language), timezone.override(recipient.tzinfo):
+        with translation.override(language), timezone.override(zone):
             email = registered.build(notification)
     except kinds.NotRelevant as verdict:
         _finish(notification, status=verdict.status, last_error=verdict.reason)
@@ -181,11 +182,18 @@ def deliver(notification: Notification, *, smtp=None) -> str:
     return "sent"
 
 
+def _language_and_zone(recipient) -> tuple[str, tzinfo]:
+    """The recipient's; the site's language in UTC for an address without an account."""
+    if recipient is None:
+        return settings.LANGUAGE_CODE, UTC
+    return recipient.language, recipient.tzinfo
+
+
 def _send(notification: Notification, email: kinds.Email, smtp) -> None:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.text,
-        to=[notification.recipient.email],
+        to=[notification.address],
         headers={"Message-ID": kinds.message_id(notification.dedupe_key)},
         connection=smtp,
     )

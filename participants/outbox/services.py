@@ -8,20 +8,25 @@ from participants.models import Notification, NotificationStatus
 
 def enqueue(
     *,
-    recipient_id: int,
+    recipient_id: int | None = None,
+    recipient_email: str = "",
     kind: str,
     dedupe_key: str,
     organization_id: int | None = None,
     context: dict | None = None,
 ) -> Notification:
-    """Write a notice due now; a second call with the same key changes nothing.
+    """Write a notice due now, to a person or (`recipient_email` alone) to an address
+    whether or not it has an account; a second call with the same key changes nothing.
 
     (Reminders and follow-ups, which move with their sessions, are planned by
     dialogues.reminders.)
     """
+    if (recipient_id is None) == (not recipient_email):
+        raise ValueError("give either recipient_id or recipient_email")
     notification, _ = Notification.objects.get_or_create(
         dedupe_key=dedupe_key,
-        defaults={"recipient_id": recipient_id, "kind": kind, "due_at": timezone.now(),
+        defaults={"recipient_id": recipient_id, "recipient_email": recipient_email,
+                  "kind": kind, "due_at": timezone.now(),
                   "organization_id": organization_id, "context": context or {}},
     )
     return notification

@@ -15,7 +15,7 @@ The people and objects (one organization "bridges", built with factories and ser
 - objects: "draft" and "published" programs (sides, sessions; the published one with
   applications, RSVPs and an outcome), "unassigned" a second session of the published
   program that the facilitator does not run, "org" bridges itself (and its facilitator's
-  membership), "none" for routes about the caller or nothing.
+  membership, and an open invitation to it), "none" for routes about the caller or nothing.
 
 The world is built once per module inside a transaction; every test runs in a savepoint
 rolled back afterwards, so destructive requests always meet fresh objects.
@@ -162,6 +162,12 @@ EXPECTED: dict[tuple[str, str], Row] = {
         OWNER_ACTS, lambda w, obj: {"role": "coordinator"}),
     ("api/v1/organizations/<slug:slug>/members/<int:pk>/", "DELETE"): Row(
         {"org": (401, 404, 404, 404, 403, 403, 204, 404)}),
+    # Invitations: "org" is an open invitation to bridges (anyone holding its token);
+    # bridges' members accepting it are already members (409 already_member)
+    ("api/v1/invitations/<str:token>/", "GET"): Row({"org": _same(200)}),
+    ("api/v1/invitations/<str:token>/accept/", "POST"): Row(
+        {"org": (401, 200, 200, 200, 409, 409, 409, 200)}),
+    ("api/v1/invitations/<str:token>/decline/", "POST"): Row({"org": _same(200)}),
     # Programs
     ("api/v1/programs/", "GET"): Row({"none": _same(200)}),
     ("api/v1/programs/", "POST"): Row(
@@ -297,6 +303,9 @@ def _build_world() -> SimpleNamespace:
         session_services.outcome_record(session=each, actor=owner, kind="idea",
                                         text="A joint website.")
 
+    invitation = services.membership_invite(organization=org, actor=owner,
+                                            email="invited@example.net", role="coordinator")
+
     people = {"participant": participant, "applicant": applicant, "accepted": accepted,
               "facilitator": facilitator, "coordinator": coordinator, "owner": owner,
               "other_owner": other_owner}
@@ -305,6 +314,7 @@ def _build_world() -> SimpleNamespace:
         ids={
             "organizations": {"org": org.slug},
             "members": {"org": fred_membership.pk},
+            "invitations": {"org": invitation.token},
             "programs": {"draft": draft.pk, "published": published.pk},
             "sessions": {"draft": draft_session.pk, "published": session.pk,
                          "unassigned": unassigned.pk},

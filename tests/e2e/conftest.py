@@ -25,10 +25,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items):
-    # The hook sees the whole session's items, not only this folder's.
-    here = Path(__file__).parent
+    # The hook sees every collected test, not just this folder's: mark only ours, or
+    # `-m "not browser"` deselects the whole suite.
+    here = Path(__file__).resolve().parent
     for item in items:
-        if here in item.path.parents:
+        if here in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
 
 

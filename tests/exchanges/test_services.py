@@ -58,24 +58,32 @@ def test_organization_slug_made_unique(alice):
     assert second.slug == "bridges-2"
 
 
-def test_membership_add_needs_an_existing_account(org, alice):
-    with pytest.raises(ValidationError) as error:
-        services.membership_add(organization=org, actor=alice, email="nobody@example.org",
-                                role="coordinator")
-    assert "email" in error.value.message_dict
+def join(org, inviter, person, role):
+    """Invite and accept: the only way into an organization."""
+    invitation = services.membership_invite(organization=org, actor=inviter,
+                                            email=person.email, role=role)
+    return services.invitation_accept(token=invitation.token, user=person)
 
 
-def test_membership_add_refuses_unknown_role(org, alice, bob):
+def test_membership_invite_refuses_unknown_role(org, alice, bob):
     with pytest.raises(ValidationError) as error:
-        services.membership_add(organization=org, actor=alice, email=bob.email, role="king")
+        services.membership_invite(organization=org, actor=alice, email=bob.email, role="king")
     assert "role" in error.value.message_dict
 
 
-def test_membership_add_finds_the_email_whatever_its_case(org, alice, bob):
-    membership = services.membership_add(organization=org, actor=alice,
-                                         email=bob.email.upper(), role="facilitator")
-    assert membership.user == bob
-    assert ActivityLog.objects.filter(verb="membership.added", organization=org).count() == 1
+def test_membership_invite_grants_nothing_and_keeps_the_address_as_given(org, alice, bob):
+    invitation = services.membership_invite(organization=org, actor=alice,
+                                            email=f" {bob.email.upper()}", role="facilitator")
+    assert (invitation.status, invitation.user, invitation.email) == (
+        "invited", None, bob.email)
+    assert not Membership.objects.filter(user=bob).exists()
+    assert ActivityLog.objects.filter(verb="membership.invited", organization=org).count() == 1
+
+
+def test_invitation_accept_makes_the_member(org, alice, bob):
+    membership = join(org, alice, bob, "facilitator")
+    assert Membership.objects.get(organization=org, user=bob) == membership
+    assert membership.role == "facilitator"
 
 
 def test_sole_owner_cannot_be_demoted_or_removed(org, alice):
@@ -89,7 +97,7 @@ def test_sole_owner_cannot_be_demoted_or_removed(org, alice):
 
 
 def test_owner_can_step_down_once_another_owner_exists(org, alice, bob):
-    services.membership_add(organization=org, actor=alice, email=bob.email, role="owner")
+    join(org, alice, bob, "owner")
     membership = Membership.objects.get(organization=org, user=alice)
     services.membership_change_role(membership=membership, actor=alice, role="coordinator")
     assert Membership.objects.get(pk=membership.pk).role == "coordinator"
@@ -445,10 +453,10 @@ def test_only_owners_and_coordinators_decide_and_edit(org, role):
 
 
 def test_only_owners_manage_members(org, alice, bob):
-    services.membership_add(organization=org, actor=alice, email=bob.email, role="coordinator")
+    join(org, alice, bob, "coordinator")
     with pytest.raises(PermissionDenied):
-        services.membership_add(organization=org, actor=bob, email="x@example.org",
-                                role="owner")
+        services.membership_invite(organization=org, actor=bob, email="x@example.org",
+                                   role="owner")
     with pytest.raises(PermissionDenied):
         services.organization_update(organization=org, actor=bob, require_two_factor=True)
 

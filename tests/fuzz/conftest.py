@@ -2,7 +2,7 @@
 
 `seeded` builds two organizations, a program in every status, applications in
 every status, sessions (scheduled, cancelled, completed) with RSVPs and outcomes,
-a notification, and two API tokens: the owner of the first organization (staff)
+a notification, an open invitation, and two API tokens: the owner of the first organization (staff)
 and a participant with applications to its programs. Every test runs in its own
 rolled-back transaction, so each operation starts from the same rows.
 """
@@ -18,6 +18,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from exchanges.services import membership_invite
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -100,6 +101,9 @@ def _seed_database() -> None:
     OutcomeFactory(session=past, kind="agreement")
     NotificationFactory(recipient=participant, subject="Your application")
 
+    invitation = membership_invite(organization=bridges, actor=owner,
+                                   email="invited@example.org", role="coordinator")
+
     SEED.tokens = {
         "staff": Token.objects.create(user=owner).key,
         "participant": Token.objects.create(user=participant).key,
@@ -109,7 +113,8 @@ def _seed_database() -> None:
         "applications": [a.pk for a in applications],
         "sessions": [s.pk for s in (upcoming, cancelled, past, foreign_session)],
         "organizations": ["bridges", "elsewhere"],
-        "members": [m.pk for m in memberships],
+        "members": [m.pk for m in memberships] + [invitation.pk],
+        "invitations": [invitation.token],
     }
 
 

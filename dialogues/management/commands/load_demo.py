@@ -29,8 +29,10 @@ from exchanges.models import (
     Role,
     Side,
 )
+from exchanges.services import membership_invite
 from participants.models import Notification, User
 
+DEMO_INVITEE = "new.colleague@parley.example"
 DEMO_PASSWORD = "parley-demo-2026"  # noqa: S105 - demo data only; never used outside `make run`
 
 LOGINS = [
@@ -140,6 +142,11 @@ class Command(BaseCommand):
         ]:
             Membership.objects.get_or_create(organization=org, user=users[email],
                                              defaults={"role": role})
+        # Members join by invitation: one is waiting on the members page, its email in
+        # the outbox (the demo people above are set up directly, as if they had accepted).
+        if not Membership.seats.filter(organization=bridges, email=DEMO_INVITEE).exists():
+            membership_invite(organization=bridges, actor=users["staff@parley.example"],
+                              email=DEMO_INVITEE, role=Role.FACILITATOR)
         return {"bridges": bridges, "common": common}
 
     def _program(self, org, kind, title, side_names, capacity, status, start_in, length, *,
