@@ -191,6 +191,7 @@ AXES_FAILURE_LIMIT = _typed("AXES_FAILURE_LIMIT", env.int, default=10)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "participants.authentication.sign_in_email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = _typed("AXES_ENABLED", env.bool, default=True)

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from config.api import TextField
 from participants import privacy, services
+from participants.models import normalize_email
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -91,7 +92,7 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        email = serializer.validated_data["email"].strip().lower()
+        email = normalize_email(serializer.validated_data["email"])
         credentials = {"username": email}
         django_request = request._request
         if AxesProxyHandler.is_locked(django_request, credentials=credentials):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from participants.models import User
+from participants.models import User, normalize_email
 
 PROFILE_FIELDS = (
     "email", "display_name", "legal_name", "country", "languages", "timezone", "language",
@@ -42,7 +42,7 @@ def user_register(
         raise ValidationError({"terms_accepted": _("Please accept the terms to sign up.")})
     now = timezone.now()
     user = User(
-        email=User.objects.normalize_email(email.strip()).lower(),
+        email=normalize_email(email),
         display_name=display_name.strip(),
         terms_version=settings.TERMS_VERSION,
         terms_accepted_at=now,
