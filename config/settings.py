@@ -59,7 +59,7 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.ParleyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -207,6 +207,9 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 
 OTP_TOTP_ISSUER = "Parley"
+# Platform admins (is_staff / superuser) see everyone's data in the Django admin: they
+# must prove a second factor, on every page and for API tokens (participants.two_factor).
+ADMIN_REQUIRE_TWO_FACTOR = _typed("ADMIN_REQUIRE_TWO_FACTOR", env.bool, default=not DEBUG)
 
 # --- Static files -----------------------------------------------------------------
 STATIC_URL = "static/"
@@ -257,7 +260,7 @@ CONTENT_SECURITY_POLICY = {
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "participants.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

@@ -1,15 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from config.views import healthz
 from exchanges import two_factor
 from exchanges.views import home
 from participants import views as participant_views
-
-admin.site.site_header = _("Parley administration")
-admin.site.site_title = _("Parley admin")
-admin.site.index_title = _("Activity, people, programs and messages")
 
 urlpatterns = [
     path("", home, name="home"),

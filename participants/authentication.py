@@ -1,8 +1,11 @@
-"""How a sign-in attempt names its account, for every way in (pages, admin, API)."""
+"""How a sign-in names its account, and which API tokens still let their holder in."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
 
 from participants.models import normalize_email
+from participants.two_factor import lacks_required_authenticator
 
 
 def sign_in_email(request, credentials: dict | None = None) -> str:
@@ -13,3 +16,15 @@ def sign_in_email(request, credentials: dict | None = None) -> str:
     else:
         raw = getattr(request, "data", request.POST).get(field)
     return normalize_email(raw if isinstance(raw, str) else "")
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's tokens, refused (401) while the holder lacks a second factor they must use."""
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        if lacks_required_authenticator(user):
+            raise exceptions.AuthenticationFailed(
+                _("Two-factor sign-in is required: set up an authenticator app on the "
+                  "website, then use this token again."), code="two_factor_required")
+        return user, token

@@ -2,12 +2,22 @@
 throttles that neither a forged X-Forwarded-For nor concurrency get around."""
 
 import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
-from tests.factories import PASSWORD
+from tests.api.conftest import client_for
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    UserFactory,
+    authenticator_for,
+    totp_code,
+)
 
 pytestmark = pytest.mark.django_db
 
 TOKEN = "/api/v1/auth/token/"
+ME = "/api/v1/me/"
 
 
 # --- one lock per account, whatever the spelling --------------------------------------------
@@ -21,3 +31,132 @@ def test_token_lock_holds_for_every_spelling_of_the_email(anon, bob):
 
     assert response.status_code == 429
     assert response.json()["code"] == "locked_out"
+
+
+# --- a second factor on auth/token/ ---------------------------------------------------------
+
+
+def _token(client, user, **extra):
+    return client.post(TOKEN, {"email": user.email, "password": PASSWORD, **extra})
+
+
+def test_a_person_with_an_authenticator_needs_its_code_for_a_token(anon, bob):
+    device = authenticator_for(bob)
+
+    missing = _token(anon, bob)
+    assert missing.status_code == 400 and list(missing.json()) == ["otp"]
+    assert not Token.objects.filter(user=bob).exists()
+
+    right = _token(anon, bob, otp=totp_code(device))
+    assert right.status_code == 200
+    assert right.json() == {"token": Token.objects.get(user=bob).key}
+
+    wrong = _token(anon, bob, otp="000000")
+    assert wrong.status_code == 400 and list(wrong.json()) == ["otp"]
+
+
+def test_a_used_code_does_not_work_twice(anon, bob):
+    device = authenticator_for(bob)
+    code = totp_code(device)
+    assert _token(anon, bob, otp=code).status_code == 200
+
+    assert _token(anon, bob, otp=code).status_code == 400
+
+
+def test_an_unconfirmed_authenticator_does_not_count(anon, bob):
+    authenticator_for(bob, confirmed=False)
+
+    assert _token(anon, bob).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["owner", "coordinator", "facilitator"])
+def test_members_of_an_organization_that_requires_it_need_a_code(anon, org, role):
+    org.require_two_factor = True
+    org.save()
+    member = UserFactory()
+    MembershipFactory(organization=org, user=member, role=role)
+
+    refused = _token(anon, member)
+    assert refused.status_code == 400 and list(refused.json()) == ["otp"]
+    assert "authenticator" in refused.json()["otp"][0]
+    assert not Token.objects.filter(user=member).exists()
+
+    device = authenticator_for(member)
+    assert _token(anon, member).status_code == 400
+    assert _token(anon, member, otp=totp_code(device)).status_code == 200
+
+
+def test_a_wrong_password_is_refused_before_the_code_is_asked_for(anon, bob):
+    authenticator_for(bob)
+
+    response = anon.post(TOKEN, {"email": bob.email, "password": "wrong-password"})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_credentials"
+
+
+def _calls_me(token: str) -> int:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client.get(ME).status_code
+
+
+def test_switching_the_requirement_on_stops_tokens_without_an_authenticator(org, alice, bob):
+    carol = UserFactory()
+    MembershipFactory(organization=org, user=carol, role="coordinator")
+    dana = UserFactory()
+    MembershipFactory(organization=org, user=dana, role="facilitator")
+    authenticator_for(dana)
+    tokens = {person: Token.objects.create(user=person).key for person in (carol, dana, bob)}
+
+    owner = client_for(alice)
+    response = owner.patch(f"/api/v1/organizations/{org.slug}/", {"require_two_factor": True})
+    assert response.status_code == 200 and response.json()["require_two_factor"] is True
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[carol]}")
+    refused = client.get(ME)
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "two_factor_required"
+    assert _calls_me(tokens[dana]) == 200  # has an authenticator
+    assert _calls_me(tokens[bob]) == 200  # not a member
+
+    authenticator_for(carol)
+    assert _calls_me(tokens[carol]) == 200
+
+
+def test_organizations_show_the_requirement_and_only_owners_change_it(org, alice):
+    carol = UserFactory()
+    MembershipFactory(organization=org, user=carol, role="coordinator")
+    url = f"/api/v1/organizations/{org.slug}/"
+
+    assert client_for(carol).get(url).json()["require_two_factor"] is False
+    assert client_for(carol).patch(url, {"require_two_factor": True}).status_code == 403
+    org.refresh_from_db()
+    assert org.require_two_factor is False
+
+
+# --- platform admins ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def strict_admin(settings):
+    settings.ADMIN_REQUIRE_TWO_FACTOR = True
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+def test_platform_admins_need_a_code_for_a_token_when_required(anon, strict_admin):
+    assert _token(anon, strict_admin).status_code == 400
+    device = authenticator_for(strict_admin)
+    assert _token(anon, strict_admin, otp=totp_code(device)).status_code == 200
+
+
+def test_platform_admin_tokens_stop_without_an_authenticator_when_required(strict_admin):
+    token = Token.objects.create(user=strict_admin).key
+    assert _calls_me(token) == 401
+
+
+def test_platform_admins_need_no_code_when_the_setting_is_off(anon, settings):
+    settings.ADMIN_REQUIRE_TWO_FACTOR = False
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    assert _token(anon, admin).status_code == 200

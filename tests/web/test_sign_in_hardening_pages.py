@@ -1,8 +1,10 @@
 """Sign-in hardening on the pages: one lock per account whatever the spelling."""
 
 import pytest
+from django.contrib import admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, authenticator_for, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +38,64 @@ def test_spellings_share_one_count_of_failures(client, url):
 
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+# --- platform admins and a second factor ------------------------------------------------------
+
+
+@pytest.fixture
+def platform_admin():
+    return UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
+
+
+def test_the_admin_sends_an_admin_without_an_authenticator_to_set_one_up(client, settings,
+                                                                        platform_admin):
+    settings.ADMIN_REQUIRE_TWO_FACTOR = True
+    response = _sign_in(client, "/admin/login/?next=/admin/", platform_admin.email, PASSWORD)
+    assert response.status_code == 302
+
+    assert client.get("/admin/")["Location"] == "/account/two-factor/?next=/admin/"
+    assert client.get("/admin/participants/user/")["Location"].startswith("/account/two-factor/")
+
+    client.get("/account/two-factor/?next=/admin/")
+    device = TOTPDevice.objects.get(user=platform_admin)  # made by the set-up page
+    client.post("/account/two-factor/", {"token": totp_code(device), "next": "/admin/"})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_asks_an_admin_with_an_authenticator_for_a_code(client, settings,
+                                                                 platform_admin):
+    settings.ADMIN_REQUIRE_TWO_FACTOR = True
+    device = authenticator_for(platform_admin)
+    _sign_in(client, "/admin/login/", platform_admin.email, PASSWORD)
+
+    assert client.get("/admin/")["Location"] == "/account/two-factor/verify/?next=/admin/"
+    client.post("/account/two-factor/verify/", {"token": totp_code(device), "next": "/admin/"})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_itself_refuses_an_unverified_admin(rf, settings, platform_admin):
+    """Belt and braces: the admin site checks the second factor, not only the middleware."""
+    settings.ADMIN_REQUIRE_TWO_FACTOR = True
+    request = rf.get("/admin/")
+    request.user = platform_admin
+    platform_admin.is_verified = lambda: False
+    assert admin.site.has_permission(request) is False
+    platform_admin.is_verified = lambda: True
+    assert admin.site.has_permission(request) is True
+
+
+def test_with_the_setting_off_admins_sign_in_with_a_password(client, settings, platform_admin):
+    settings.ADMIN_REQUIRE_TWO_FACTOR = False
+    _sign_in(client, "/admin/login/", platform_admin.email, PASSWORD)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_person_with_an_authenticator_is_asked_for_a_code_on_the_pages(client):
+    """Else the pages would hand out the API token that auth/token/ refuses without one."""
+    person = UserFactory()
+    authenticator_for(person)
+    client.post("/accounts/login/", {"username": person.email, "password": PASSWORD})
+
+    assert client.get("/me/api-token/")["Location"] == (
+        "/account/two-factor/verify/?next=/me/api-token/")
