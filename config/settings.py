@@ -272,15 +272,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
     ],
+    # How many proxies in front append to X-Forwarded-For; 0 trusts none of it, so
+    # throttles count the connecting address (REMOTE_ADDR).
+    "NUM_PROXIES": _typed("NUM_PROXIES", env.int, default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": _typed("API_THROTTLE_ANON", env.str, default="600/hour"),
         "user": _typed("API_THROTTLE_USER", env.str, default="6000/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+if REST_FRAMEWORK["NUM_PROXIES"] < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more (the proxies in front of Parley)")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parley API",
     "DESCRIPTION": "Programs, applications, dialogue sessions and reminders (v1).",

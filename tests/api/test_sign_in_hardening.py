@@ -1,7 +1,16 @@
 """API.md "Sign-in hardening": second factor on auth/token/, one lock per account,
 throttles that neither a forged X-Forwarded-For nor concurrency get around."""
 
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+from django.test import Client
+from rest_framework import throttling
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -160,3 +169,95 @@ def test_platform_admins_need_no_code_when_the_setting_is_off(anon, settings):
     settings.ADMIN_REQUIRE_TWO_FACTOR = False
     admin = UserFactory(is_staff=True, is_superuser=True)
     assert _token(anon, admin).status_code == 200
+
+
+# --- throttles: the client's address, counted atomically -----------------------------------
+
+
+@pytest.fixture
+def three_per_minute(monkeypatch):
+    cache.clear()
+    monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES",
+                        {"anon": "3/min", "user": "3/min"})
+
+
+@pytest.mark.parametrize("path,method", [("/api/v1/programs/", "get"), (TOKEN, "post")])
+def test_a_forged_forwarded_for_gets_no_new_allowance(three_per_minute, path, method):
+    client = APIClient(REMOTE_ADDR="198.51.100.20")
+    answers = [getattr(client, method)(path, {}, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
+               for n in range(4)]
+    assert 429 not in answers[:3] and answers[3] == 429
+
+
+def test_behind_proxies_the_address_they_forward_counts(three_per_minute, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = APIClient(REMOTE_ADDR="10.0.0.1")
+
+    def from_client(address, forged=""):
+        return proxy.get("/api/v1/programs/", HTTP_X_FORWARDED_FOR=f"{forged}{address}")
+
+    answers = [from_client("203.0.113.5", forged=f"192.0.2.{n}, ").status_code
+               for n in range(4)]
+    assert answers == [200, 200, 200, 429]
+    assert from_client("203.0.113.6").status_code == 200
+
+
+def test_signed_in_callers_are_counted_per_user(three_per_minute, bob):
+    answers = [client_for(bob).get(ME).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+
+
+class NetworkLatencyCache:
+    """Every cache call takes a little while, as with a cache server on the network."""
+
+    def __init__(self, monkeypatch, backend, seconds=0.003):
+        for name in ("get", "set", "add", "incr", "get_many", "set_many"):
+            original = getattr(backend, name)
+            monkeypatch.setattr(backend, name, self._slow(original, seconds))
+
+    @staticmethod
+    def _slow(original, seconds):
+        def call(self, *args, **kwargs):
+            time.sleep(seconds)
+            return original(self, *args, **kwargs)
+        return call
+
+
+def _concurrent_token_requests(count: int, address: str) -> list[int]:
+    barrier = threading.Barrier(count)
+
+    def one(_):
+        client = Client(REMOTE_ADDR=address)
+        barrier.wait()
+        return client.post(TOKEN, {}, content_type="application/json").status_code
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+@pytest.fixture
+def ten_per_window(monkeypatch):
+    monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES",
+                        {"anon": "10/hour", "user": None})
+    # One instant for every request: the test never straddles two counting windows.
+    monkeypatch.setattr(throttling.SimpleRateThrottle, "timer", staticmethod(lambda: 1.8e9))
+
+
+def test_concurrent_requests_are_all_counted(ten_per_window, monkeypatch):
+    cache.clear()
+    NetworkLatencyCache(monkeypatch, LocMemCache)
+
+    answers = _concurrent_token_requests(30, "198.51.100.30")
+
+    assert answers.count(429) == 20, answers
+
+
+@pytest.mark.redis
+def test_concurrent_requests_are_all_counted_on_redis(ten_per_window, settings):
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": settings.CELERY_BROKER_URL, "KEY_PREFIX": f"throttle-test-{uuid.uuid4()}"}}
+
+    answers = _concurrent_token_requests(30, "198.51.100.31")
+
+    assert answers.count(429) == 20, answers
