@@ -6,6 +6,7 @@ variables listed in README.md. A malformed value stops the process at start with
 a message that names the variable.
 """
 
+import re
 from pathlib import Path
 from zoneinfo import available_timezones
 
@@ -30,6 +31,14 @@ def _typed(name, parse, **kwargs):
         if name in str(exc):
             raise
         raise ImproperlyConfigured(f"{name} has an invalid value: {exc}") from exc
+
+
+def _rate(name, default: str) -> str:
+    """A rate in DRF's notation: `<count>/<second|minute|hour|day>`, e.g. `20/hour`."""
+    value = _typed(name, env.str, default=default)
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must look like 20/hour (count/period): {value!r}")
+    return value
 
 
 DEBUG = _typed("DEBUG", env.bool, default=True)
@@ -95,6 +104,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "exchanges.two_factor.TwoFactorRequiredMiddleware",
     "participants.middleware.UserTimezoneMiddleware",
+    "participants.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -206,6 +216,11 @@ SILENCED_SYSTEM_CHECKS = [
     "axes.W006",
 ]
 
+# Reset links asked for, per email asked about (whether or not it has an account) and
+# per client address (config.throttling.client_address).
+PASSWORD_RESET_RATE_EMAIL = _rate("PASSWORD_RESET_RATE_EMAIL", "3/hour")
+PASSWORD_RESET_RATE_ADDRESS = _rate("PASSWORD_RESET_RATE_ADDRESS", "20/hour")
+
 OTP_TOTP_ISSUER = "Parley"
 # Platform admins (is_staff / superuser) see everyone's data in the Django admin: they
 # must prove a second factor, on every page and for API tokens (participants.two_factor).
@@ -279,8 +294,8 @@ REST_FRAMEWORK = {
     # throttles count the connecting address (REMOTE_ADDR).
     "NUM_PROXIES": _typed("NUM_PROXIES", env.int, default=0),
     "DEFAULT_THROTTLE_RATES": {
-        "anon": _typed("API_THROTTLE_ANON", env.str, default="600/hour"),
-        "user": _typed("API_THROTTLE_USER", env.str, default="6000/hour"),
+        "anon": _rate("API_THROTTLE_ANON", "600/hour"),
+        "user": _rate("API_THROTTLE_USER", "6000/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -12,6 +12,8 @@ says how many proxies in front append to it (NUM_PROXIES, DRF's get_ident), so a
 client cannot buy a new allowance by sending a header of its own.
 """
 
+import time
+
 from django.core.cache import cache
 from rest_framework import throttling
 
@@ -19,6 +21,18 @@ from rest_framework import throttling
 def client_address(request) -> str:
     """The address a request comes from, as the throttles see it (pages and API alike)."""
     return throttling.BaseThrottle().get_ident(request)
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """`"20/hour"` → (20, 3600): how many, per how many seconds (DRF's notation)."""
+    count, period = rate.split("/")
+    return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+
+
+def over_limit(key: str, rate: str) -> bool:
+    """Counts one more under `key`; True once the rate's allowance in this window is spent."""
+    allowed, duration = parse_rate(rate)
+    return count_hit(key, duration=duration, now=time.time()) > allowed
 
 
 def count_hit(key: str, *, duration: int, now: float) -> int:

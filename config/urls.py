@@ -11,9 +11,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
-    # Django's password pages, with the API token ended on every new password.
+    # Django's password pages: reset links go through the outbox; a new password ends
+    # the API token.
     path("accounts/password_change/", participant_views.PasswordChangeView.as_view(),
          name="password_change"),
+    path("accounts/password_reset/", participant_views.PasswordResetView.as_view(),
+         name="password_reset"),
     path("accounts/reset/<uidb64>/<token>/", participant_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),

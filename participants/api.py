@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from config.api import TextField
 from participants import privacy, services, two_factor
-from participants.models import normalize_email
+from participants.models import User, normalize_email
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -70,6 +70,10 @@ class MeSerializer(serializers.Serializer):
     timezone = TextField(max_length=64, help_text=_("An IANA name, e.g. Asia/Nicosia"))
     language = serializers.ChoiceField(choices=settings.LANGUAGES)
     notify_email = serializers.BooleanField()
+    password = TextField(
+        write_only=True, required=False, max_length=128, trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text=_("The current password: needed in the same body to change `email`."))
 
 
 class RegisterView(APIView):
@@ -146,7 +150,9 @@ class MeView(APIView):
     def patch(self, request):
         serializer = MeSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=request.user, **serializer.validated_data)
+        # A fresh instance: a refused change must not linger on request.user.
+        user = services.user_update_profile(user=User.objects.get(pk=request.user.pk),
+                                            **serializer.validated_data)
         return Response(MeSerializer(user).data)
 
     @extend_schema(

@@ -185,7 +185,7 @@ def _send(notification: Notification, email: messages.Email, smtp) -> None:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.text,
-        to=[notification.recipient.email],
+        to=[email.to or notification.recipient.email],
         headers={"Message-ID": messages.message_id(notification.dedupe_key)},
         connection=smtp,
     )

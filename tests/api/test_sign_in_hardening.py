@@ -7,6 +7,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
@@ -14,6 +15,8 @@ from rest_framework import throttling
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from participants.dispatch import dispatch_outbox
+from participants.models import Notification
 from tests.api.conftest import client_for
 from tests.factories import (
     PASSWORD,
@@ -261,3 +264,64 @@ def test_concurrent_requests_are_all_counted_on_redis(ten_per_window, settings):
     answers = _concurrent_token_requests(30, "198.51.100.31")
 
     assert answers.count(429) == 20, answers
+
+
+# --- changing the email needs the password, and tells the old address ----------------------
+
+
+def test_changing_the_email_needs_the_password(bob):
+    client = client_for(bob)
+
+    without = client.patch(ME, {"email": "new.bob@example.org"})
+    wrong = client.patch(ME, {"email": "new.bob@example.org", "password": "wrong-password"})
+
+    assert without.status_code == 400 and list(without.json()) == ["password"]
+    assert wrong.status_code == 400 and list(wrong.json()) == ["password"]
+    bob.refresh_from_db()
+    assert bob.email == "bob@example.org"
+    assert not Notification.objects.filter(kind="email_changed").exists()
+
+
+def test_other_profile_changes_and_the_same_email_need_no_password(bob):
+    response = client_for(bob).patch(ME, {"display_name": "Bobby", "email": " BOB@example.org"})
+    assert response.status_code == 200
+    assert response.json()["email"] == "bob@example.org"
+    assert not Notification.objects.filter(kind="email_changed").exists()
+
+
+def test_an_email_change_is_told_to_the_old_address_through_the_outbox(bob):
+    response = client_for(bob).patch(ME, {"email": "New.Bob@example.org", "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert response.json()["email"] == "new.bob@example.org"
+    assert "password" not in response.json()
+    notice = Notification.objects.get(kind="email_changed")
+    assert notice.recipient == bob and mail.outbox == []
+
+    dispatch_outbox()
+
+    assert [m.to for m in mail.outbox] == [["bob@example.org"]]
+    assert "new.bob@example.org" in mail.outbox[0].body
+
+
+# --- personal data is not stored by caches -------------------------------------------------
+
+
+def _no_store(response) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+def test_personal_data_answers_are_not_stored(alice, application, published):
+    staff = client_for(alice)
+    person = client_for(application.applicant)
+    answers = [
+        person.get(ME), person.get("/api/v1/me/export/"),
+        staff.get(f"/api/v1/programs/{published.pk}/applications/"),
+        staff.get(f"/api/v1/applications/{application.pk}/"),
+    ]
+    assert [a.status_code for a in answers] == [200] * 4
+    assert all(_no_store(a) for a in answers)
+
+
+def test_a_token_answer_is_not_stored(anon, bob):
+    assert _no_store(_token(anon, bob))

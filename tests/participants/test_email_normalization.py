@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import RequestFactory
 
+from participants import services
 from participants.models import User, normalize_email
 from tests.factories import PASSWORD, UserFactory
 
@@ -33,6 +34,13 @@ def test_sign_in_finds_the_account_whatever_the_spelling(spelling):
     assert User.objects.get_by_natural_key(spelling) == sara
     request = RequestFactory().post("/accounts/login/")
     assert authenticate(request, username=spelling, password=PASSWORD) == sara
+
+
+def test_a_profile_change_stores_the_normalized_email():
+    sara = UserFactory(email="sara@example.org")
+    services.user_update_profile(user=sara, email="  New.Sara@Example.org ", password=PASSWORD)
+    sara.refresh_from_db()
+    assert sara.email == "new.sara@example.org"
 
 
 def test_the_admin_stores_the_normalized_email_and_refuses_a_case_duplicate(admin_client):
