@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -115,24 +115,11 @@ class TokenView(APIView):
                 django_request.axes_locked_out = False
                 raise LockedOut()
             raise InvalidCredentials()
-        _check_second_factor(user, serializer.validated_data.get("otp", ""))
+        two_factor.check_sign_in_code(user, serializer.validated_data.get("otp", ""))
         # Signals a successful sign-in: axes resets the failure count, last_login is set.
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
-
-def _check_second_factor(user, code: str) -> None:
-    if not two_factor.must_prove_second_factor(user):
-        return
-    if two_factor.confirmed_device(user) is None:
-        raise ValidationError({"otp": [_(
-            "Two-factor sign-in is required for this account: set up an authenticator app "
-            "on the website first.")]})
-    if not two_factor.verify_code(user, code):
-        message = (_("Enter the current code of your authenticator app.") if not code else
-                   _("That code did not match. Check your phone's clock and try the newest "
-                     "code."))
-        raise ValidationError({"otp": [message]})
 
 
 class EraseRequestSerializer(serializers.Serializer):

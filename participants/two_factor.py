@@ -9,7 +9,9 @@ an organization that requires it, registered by `exchanges`).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from participants.models import User
@@ -71,7 +73,18 @@ def second_factor_missing(user) -> bool:
     return user.is_authenticated and not verified and must_prove_second_factor(user)
 
 
-def verify_code(user, code: str) -> bool:
-    """Checks a code of the person's confirmed authenticator; a used code fails."""
+def check_sign_in_code(user, code: str) -> None:
+    """For a sign-in without pages (auth/token/): 400 `{"otp": [...]}` unless the person
+    needs no second factor or gave a current code of their authenticator (used once)."""
+    if not must_prove_second_factor(user):
+        return
     device = confirmed_device(user)
-    return device is not None and bool(code) and device.verify_token(code.strip())
+    if device is None:
+        raise ValidationError({"otp": _(
+            "Two-factor sign-in is required for this account: set up an authenticator app "
+            "on the website first.")})
+    if not code:
+        raise ValidationError({"otp": _("Enter the current code of your authenticator app.")})
+    if not device.verify_token(code.strip()):
+        raise ValidationError({"otp": _(
+            "That code did not match. Check your phone's clock and try the newest code.")})
