@@ -6,6 +6,7 @@ variables listed in README.md. A malformed value stops the process at start with
 a message that names the variable.
 """
 
+import re
 from pathlib import Path
 from zoneinfo import available_timezones
 
@@ -30,6 +31,14 @@ def _typed(name, parse, **kwargs):
         if name in str(exc):
             raise
         raise ImproperlyConfigured(f"{name} has an invalid value: {exc}") from exc
+
+
+def _rate(name, default: str) -> str:
+    """A rate in DRF's notation: `<count>/<second|minute|hour|day>`, e.g. `20/hour`."""
+    value = _typed(name, env.str, default=default)
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must look like 20/hour (count/period): {value!r}")
+    return value
 
 
 DEBUG = _typed("DEBUG", env.bool, default=True)
@@ -59,7 +68,7 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.ParleyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -96,6 +105,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "exchanges.two_factor.TwoFactorRequiredMiddleware",
     "participants.middleware.UserTimezoneMiddleware",
+    "participants.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -192,6 +202,7 @@ AXES_FAILURE_LIMIT = _typed("AXES_FAILURE_LIMIT", env.int, default=10)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "participants.authentication.sign_in_email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = _typed("AXES_ENABLED", env.bool, default=True)
@@ -206,7 +217,15 @@ SILENCED_SYSTEM_CHECKS = [
     "axes.W006",
 ]
 
+# Reset links asked for, per email asked about (whether or not it has an account) and
+# per client address (core.throttling.client_address).
+PASSWORD_RESET_RATE_EMAIL = _rate("PASSWORD_RESET_RATE_EMAIL", "3/hour")
+PASSWORD_RESET_RATE_ADDRESS = _rate("PASSWORD_RESET_RATE_ADDRESS", "20/hour")
+
 OTP_TOTP_ISSUER = "Parley"
+# Platform admins (is_staff / superuser) see everyone's data in the Django admin: they
+# must prove a second factor, on every page and for API tokens (participants.two_factor).
+ADMIN_REQUIRE_TWO_FACTOR = _typed("ADMIN_REQUIRE_TWO_FACTOR", env.bool, default=not DEBUG)
 
 # --- Static files -----------------------------------------------------------------
 STATIC_URL = "static/"
@@ -257,7 +276,7 @@ CONTENT_SECURITY_POLICY = {
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "participants.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -269,15 +288,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
     ],
+    # How many proxies in front append to X-Forwarded-For; 0 trusts none of it, so
+    # throttles count the connecting address (REMOTE_ADDR).
+    "NUM_PROXIES": _typed("NUM_PROXIES", env.int, default=0),
     "DEFAULT_THROTTLE_RATES": {
-        "anon": _typed("API_THROTTLE_ANON", env.str, default="600/hour"),
-        "user": _typed("API_THROTTLE_USER", env.str, default="6000/hour"),
+        "anon": _rate("API_THROTTLE_ANON", "600/hour"),
+        "user": _rate("API_THROTTLE_USER", "6000/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+if REST_FRAMEWORK["NUM_PROXIES"] < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more (the proxies in front of Parley)")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parley API",
     "DESCRIPTION": "Programs, applications, dialogue sessions and reminders (v1).",

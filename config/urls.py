@@ -2,11 +2,6 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
-
-admin.site.site_header = _("Parley administration")
-admin.site.site_title = _("Parley admin")
-admin.site.index_title = _("Activity, people, programs and messages")
 
 urlpatterns = [
     path("", include("core.urls")),

@@ -8,3 +8,11 @@ class Conflict(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class TooManyRequests(Exception):
+    """A limit on how often something may be done was reached: 429 with the message."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

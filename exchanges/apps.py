@@ -7,7 +7,8 @@ class ExchangesConfig(AppConfig):
     verbose_name = _("exchanges")
 
     def ready(self):
-        from exchanges import notices, privacy
+        from exchanges import notices, privacy, two_factor
 
         notices.register()
         privacy.connect()
+        two_factor.register()

@@ -1,7 +1,8 @@
-"""Two-factor sign-in (TOTP authenticator apps) for staff of organizations that require it.
+"""Two-factor sign-in pages (TOTP authenticator apps) and the middleware that sends to them.
 
-An owner turns `Organization.require_two_factor` on; from then on every member of
-that organization must confirm an authenticator app once and enter a code after
+Who must prove a second factor is participants.two_factor's rule; this app adds one
+reason to it: an owner turned `Organization.require_two_factor` on, so every member
+of that organization must confirm an authenticator app once and enter a code after
 each sign-in before any page (or session-authenticated API call) answers them.
 """
 
@@ -11,6 +12,7 @@ from base64 import b32encode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,34 +25,31 @@ from django_otp.qr import write_qrcode_image
 
 from exchanges.activity import log_activity
 from exchanges.models import Membership
+from participants.two_factor import confirmed_device, register_requirement, second_factor_missing
 
-EXEMPT_PREFIXES = ("/account/two-factor/", "/accounts/logout/", "/static/", "/healthz",
-                   "/i18n/")
-
-
-def requires_two_factor(user) -> bool:
-    return user.is_authenticated and Membership.objects.filter(
-        user=user, organization__require_two_factor=True).exists()
+EXEMPT_PREFIXES = ("/account/two-factor/", "/accounts/logout/", "/admin/logout/", "/static/",
+                   "/healthz", "/i18n/")
 
 
-def confirmed_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+def register() -> None:
+    """Members (any role) of an organization that requires it must use a second factor."""
+    register_requirement(Q(Exists(Membership.objects.filter(
+        user=OuterRef("pk"), organization__require_two_factor=True))))
 
 
 class TwoFactorRequiredMiddleware:
-    """Sends an unverified member of a two-factor organization to set up or verify."""
+    """Sends a person who must prove a second factor, and has not yet, to set up or verify."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if (user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES)
-                and not user.is_verified() and requires_two_factor(user)):
+        if (not request.path.startswith(EXEMPT_PREFIXES)
+                and second_factor_missing(request.user)):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": _("Two-factor verification is required."),
                                      "code": "two_factor_required"}, status=403)
-            target = "two_factor_verify" if confirmed_device(user) else "two_factor_setup"
+            target = "two_factor_verify" if confirmed_device(request.user) else "two_factor_setup"
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)
 

@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ErrorSerializer, TextField
-from participants import privacy, services
+from participants import privacy, services, two_factor
+from participants.models import User, normalize_email
 
 
 class LockedOut(APIException):
@@ -39,6 +40,11 @@ class RegisterSerializer(serializers.Serializer):
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = TextField(max_length=128, style={"input_type": "password"})
+    otp = TextField(
+        max_length=16, required=False, allow_blank=True,
+        help_text=_("The current code of the person's authenticator app; required when "
+                    "they have confirmed one or belong to an organization that requires "
+                    "two-factor sign-in."))
 
 
 class TokenSerializer(serializers.Serializer):
@@ -57,6 +63,10 @@ class MeSerializer(serializers.Serializer):
     timezone = TextField(max_length=64, help_text=_("An IANA name, e.g. Asia/Nicosia"))
     language = serializers.ChoiceField(choices=settings.LANGUAGES)
     notify_email = serializers.BooleanField()
+    password = TextField(
+        write_only=True, required=False, max_length=128, trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text=_("The current password: needed in the same body to change `email`."))
 
 
 class RegisterView(APIView):
@@ -84,7 +94,7 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        email = serializer.validated_data["email"].strip().lower()
+        email = normalize_email(serializer.validated_data["email"])
         credentials = {"username": email}
         django_request = request._request
         if AxesProxyHandler.is_locked(django_request, credentials=credentials):
@@ -98,10 +108,12 @@ class TokenView(APIView):
                 django_request.axes_locked_out = False
                 raise LockedOut()
             raise InvalidCredentials()
+        two_factor.check_sign_in_code(user, serializer.validated_data.get("otp", ""))
         # Signals a successful sign-in: axes resets the failure count, last_login is set.
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
 
 class EraseRequestSerializer(serializers.Serializer):
     password = TextField(max_length=128, trim_whitespace=False)
@@ -118,7 +130,9 @@ class MeView(APIView):
     def patch(self, request):
         serializer = MeSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=request.user, **serializer.validated_data)
+        # A fresh instance: a refused change must not linger on request.user.
+        user = services.user_update_profile(user=User.objects.get(pk=request.user.pk),
+                                            **serializer.validated_data)
         return Response(MeSerializer(user).data)
 
     @extend_schema(

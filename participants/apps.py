@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ParticipantsConfig(AppConfig):
     name = "participants"
     verbose_name = _("participants")
+
+    def ready(self):
+        from participants import notices
+
+        notices.register()

@@ -71,6 +71,13 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254,
+                             help_text=_("Used to sign in. Other participants never see it."))
+    password = forms.CharField(
+        label=_("Your password"), strip=False, max_length=128, required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Needed only to change your email. The old address is told of the change."),
+    )
     display_name = forms.CharField(label=_("Display name"), max_length=80,
                                    help_text=DISPLAY_NAME_HELP)
     legal_name = forms.CharField(
@@ -103,6 +110,7 @@ class ProfileForm(forms.Form):
         return self.cleaned_data["country"].strip().upper()
 
     def profile_fields(self) -> dict:
+        """The profile and, for an email change, the password (participants.services)."""
         return {name: value for name, value in self.cleaned_data.items()
                 if name != "research_consent"}
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,13 +20,26 @@ def validate_timezone(value: str) -> None:
         )
 
 
+def normalize_email(value: str | None) -> str:
+    """The one spelling of an email that Parley stores and compares: stripped, lower-case.
+
+    Used wherever an email comes in (sign-up, profile, admin, sign-in and its lock), so
+    `Sara@x`, ` sara@x` and `sara@x` are one account with one count of failed sign-ins.
+    """
+    return (value or "").strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email):
+        return normalize_email(email)
 
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=self.normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -41,7 +54,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        return self.get(email__iexact=normalize_email(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -92,7 +105,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.UniqueConstraint(
+                Lower("email"), name="user_email_unique_ci",
+                violation_error_message=_("An account with this email already exists.")),
+            models.CheckConstraint(condition=models.Q(email=Lower(Trim("email"))),
+                                   name="user_email_normalized"),
         ]
 
     def __str__(self):
@@ -100,7 +117,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalize_email(self.email)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

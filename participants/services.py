@@ -1,9 +1,11 @@
-"""Every state change of people: registration and profile edits.
+"""Every state change of people: registration, profile edits, password resets.
 
 Keyword-only arguments, one transaction. Field errors raise Django's
 ValidationError as a dict naming the field.
 """
 
+import hashlib
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from participants.models import User
+from core.errors import TooManyRequests
+from core.throttling import over_limit
+from participants.models import User, normalize_email
+from participants.outbox.services import enqueue
 
 PROFILE_FIELDS = (
     "email", "display_name", "legal_name", "country", "languages", "timezone", "language",
@@ -42,7 +47,7 @@ def user_register(
         raise ValidationError({"terms_accepted": _("Please accept the terms to sign up.")})
     now = timezone.now()
     user = User(
-        email=User.objects.normalize_email(email.strip()).lower(),
+        email=normalize_email(email),
         display_name=display_name.strip(),
         terms_version=settings.TERMS_VERSION,
         terms_accepted_at=now,
@@ -64,21 +69,59 @@ def user_register(
     return user
 
 
-def user_update_profile(*, user: User, **fields: Any) -> User:
+def user_update_profile(*, user: User, password: str | None = None, **fields: Any) -> User:
+    """Changes the profile; a new email needs the password and is told to the old address."""
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
+    old_email = user.email
     for name, value in fields.items():
         setattr(user, name, value.strip() if isinstance(value, str) else value)
     user.full_clean(exclude=["password"], validate_constraints=False)
-    if "email" in fields and _email_taken(user.email, exclude_pk=user.pk):
-        raise _duplicate_email()
+    email_changed = user.email != old_email
+    if email_changed:
+        # Before the duplicate check: without the password, nothing is learnt about others.
+        _check_password(user, password)
+        if _email_taken(user.email, exclude_pk=user.pk):
+            raise _duplicate_email()
     try:
         with transaction.atomic():
             user.save(update_fields=sorted(fields))
+            if email_changed:
+                enqueue(recipient_id=user.pk, kind="email_changed",
+                        dedupe_key=f"email-changed:{user.pk}:{uuid.uuid4().hex}",
+                        context={"old_email": old_email, "new_email": user.email})
     except IntegrityError as exc:
         raise _duplicate_email() from exc
     return user
+
+
+def _check_password(user: User, password: str | None) -> None:
+    if not password:
+        raise ValidationError({"password": _("Enter your password to change your email.")})
+    if not user.check_password(password):
+        raise ValidationError({"password": _("The password is not correct.")})
+
+
+def password_reset_request(*, email: str, client_address: str) -> None:
+    """Queues a reset link for the account with this email, if there is one.
+
+    The caller answers the same either way. The limits count the email asked about
+    whether or not it has an account, so hitting one tells nothing about it either.
+    """
+    email = normalize_email(email)
+    digest = hashlib.sha256(email.encode()).hexdigest()
+    limits = [over_limit(f"password-reset:email:{digest}", settings.PASSWORD_RESET_RATE_EMAIL),
+              over_limit(f"password-reset:address:{client_address}",
+                         settings.PASSWORD_RESET_RATE_ADDRESS)]
+    if any(limits):
+        raise TooManyRequests(_("Too many password reset requests. Wait an hour, then try "
+                                "again."))
+    user = User.objects.filter(email=email, is_active=True, erased_at__isnull=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    enqueue(recipient_id=user.pk, kind="password_reset",
+            dedupe_key=f"password-reset:{user.pk}:{uuid.uuid4().hex}")
 
 
 def user_set_research_consent(*, user: User, consent: bool) -> User:

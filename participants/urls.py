@@ -13,9 +13,12 @@ account_patterns = ([
 ], "participants")
 
 urlpatterns = [
-    # Django's password pages, with the API token ended on every new password.
+    # Django's password pages: reset links go through the outbox; a new password ends
+    # the API token.
     path("accounts/password_change/", views.PasswordChangeView.as_view(),
          name="password_change"),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(),
+         name="password_reset"),
     path("accounts/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from core.errors import Conflict
+from core.errors import Conflict, TooManyRequests
+from core.throttling import client_address
 from participants import privacy, services
 from participants.forms import EraseAccountForm, ProfileForm, SignupForm, add_service_errors
 from participants.models import User
@@ -65,7 +66,7 @@ def terms(request):
 def profile(request):
     user = request.user
     initial = {name: getattr(user, name) for name in ProfileForm.base_fields
-               if name != "research_consent"}
+               if name not in ("research_consent", "password")}
     initial["research_consent"] = user.research_consent_at is not None
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -125,6 +126,19 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         services.api_token_revoke(user=form.user)
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's page; the link goes through the outbox, within limits (services)."""
+
+    def form_valid(self, form):
+        try:
+            services.password_reset_request(email=form.cleaned_data["email"],
+                                            client_address=client_address(self.request))
+        except TooManyRequests as refusal:
+            form.add_error(None, refusal.message)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return redirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -124,3 +124,21 @@ def accepted_participant(program: Program, *, side: Side | None = None, **user_f
     side = side or program.sides.first() or SideFactory(program=program)
     return ApplicationFactory(program=program, side=side, status="accepted",
                               applicant=UserFactory(**user_fields)).applicant
+
+
+def authenticator_for(user: User, *, confirmed: bool = True):
+    """A TOTP authenticator app set up (confirmed) by `user`."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=confirmed)
+
+
+def totp_code(device, offset_steps: int = 0) -> str:
+    """The code the app shows now (or `offset_steps` steps later: a code not yet used)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + offset_steps * device.step
+    return f"{totp.token():06d}"

@@ -32,6 +32,11 @@ def test_user_email_unique_whatever_the_case():
     refused(lambda: User.objects.create(email="ELENI@example.org", display_name="x"))
 
 
+@pytest.mark.parametrize("email", ["Eleni@example.org", " eleni@example.org", "eleni@example.org "])
+def test_user_email_stored_lower_case_and_stripped(email):
+    refused(lambda: User.objects.create(email=email, display_name="x"))
+
+
 def test_membership_unique_per_organization_and_user():
     membership = MembershipFactory()
     refused(lambda: Membership.objects.create(

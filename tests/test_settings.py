@@ -24,6 +24,7 @@ def start_with(tmp_path, **variables):
     ("TIME_ZONE", "Mars/Olympus_Mons"),
     ("OUTBOX_BATCH_SIZE", "many"),
     ("EMAIL_URL", "pigeon://coop"),
+    ("NUM_PROXIES", "-1"),
 ])
 def test_bad_value_fails_at_start_naming_the_variable(tmp_path, name, value):
     result = start_with(tmp_path, **{name: value})

@@ -445,6 +445,11 @@ def _email_context(world: World, kind: str, rule: str) -> tuple[object, dict]:
         return world.people["p"], {"program": program.pk, "offset": 43200}
     if kind == "membership_invitation":  # to the address, whether or not it has an account
         return world.invitation.email, {"invitation": world.invitation.pk}
+    if kind == "email_changed":  # to the address the person left
+        return world.people["p"], {"old_email": world.people["p"].email,
+                                   "new_email": "p-new-address@example.org"}
+    if kind == "password_reset":
+        return world.people["p"], {}
     status = {"application_received": "accepted", "application_accepted": "accepted",
               "application_promoted": "accepted", "application_waitlisted": "waitlisted",
               "application_declined": "declined"}.get(kind)

@@ -59,12 +59,17 @@ class OrganizationSerializer(serializers.Serializer):
     name = TextField(max_length=120)
     description = TextField(max_length=5000, allow_blank=True, required=False)
     website = serializers.URLField(max_length=200, allow_blank=True, required=False)
+    require_two_factor = serializers.BooleanField(
+        required=False, help_text=_("Every member must sign in with an authenticator app's "
+                                    "code; their API tokens stop working until they set one "
+                                    "up. Owners change it."))
     role = serializers.ChoiceField(choices=Role.choices, read_only=True,
                                    help_text=_("The caller's role in this organization."))
 
 
 class OrganizationCreateSerializer(OrganizationSerializer):
     slug = serializers.SlugField(max_length=60, allow_blank=True, required=False)
+    require_two_factor = serializers.BooleanField(read_only=True)
 
 
 class MembershipSerializer(serializers.Serializer):

@@ -193,7 +193,7 @@ def _send(notification: Notification, email: kinds.Email, smtp) -> None:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.text,
-        to=[notification.address],
+        to=[email.to or notification.address],
         headers={"Message-ID": kinds.message_id(notification.dedupe_key)},
         connection=smtp,
     )

@@ -36,6 +36,8 @@ class Email:
     text: str
     html: str
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+    # Another address than the recipient's own (a notice to the address they just left).
+    to: str | None = None
 
 
 Handler = Callable[[Notification], Email]

@@ -214,7 +214,7 @@ def test_me_patch_unknown_language_is_400(bob):
 
 
 def test_me_patch_email_taken_is_400(bob, alice):
-    response = client_for(bob).patch(ME, {"email": "ALICE@example.org"})
+    response = client_for(bob).patch(ME, {"email": "ALICE@example.org", "password": PASSWORD})
 
     bob.refresh_from_db()
     assert response.status_code == 400
@@ -223,7 +223,7 @@ def test_me_patch_email_taken_is_400(bob, alice):
 
 
 def test_me_patch_email_change_is_lowercased(bob):
-    response = client_for(bob).patch(ME, {"email": "Robert@Example.org"})
+    response = client_for(bob).patch(ME, {"email": "Robert@Example.org", "password": PASSWORD})
 
     bob.refresh_from_db()
     assert response.status_code == 200

@@ -24,7 +24,7 @@ def test_organizations_list_shows_only_callers_with_role(alice, org, other_org, 
     assert response.status_code == 200
     assert response.json() == {"count": 1, "next": None, "previous": None, "results": [
         {"slug": "bridges", "name": "Bridges", "description": "", "website": "",
-         "role": "coordinator"},
+         "require_two_factor": False, "role": "coordinator"},
     ]}
 
 
@@ -39,7 +39,8 @@ def test_organizations_create_makes_caller_owner(bob):
     assert response.status_code == 201
     assert response.json() == {"slug": "peace-camp", "name": "Peace Camp",
                                "description": "We meet.",
-                               "website": "https://peace.example.org", "role": "owner"}
+                               "website": "https://peace.example.org",
+                               "require_two_factor": False, "role": "owner"}
     organization = Organization.objects.get(slug="peace-camp")
     assert list(organization.memberships.values_list("user", "role")) == [(bob.pk, "owner")]
     assert ActivityLog.objects.filter(verb="organization.created").count() == 1

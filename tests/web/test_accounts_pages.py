@@ -90,7 +90,7 @@ def test_profile_renders_current_values(client, bob):
 def test_profile_saves_fields_and_research_consent(client, bob):
     client.force_login(bob)
     response = client.post("/me/profile/", {
-        "display_name": "Bobby", "legal_name": "Robert Roe", "country": "cy",
+        "email": bob.email, "display_name": "Bobby", "legal_name": "Robert Roe", "country": "cy",
         "languages": "en, el", "timezone": "Asia/Nicosia", "language": "el",
         "research_consent": "on",
     })
@@ -105,7 +105,8 @@ def test_profile_saves_fields_and_research_consent(client, bob):
 
 def test_profile_research_consent_can_be_withdrawn(client, bob):
     client.force_login(bob)
-    base = {"display_name": "Bob", "timezone": "UTC", "language": "en", "notify_email": "on"}
+    base = {"email": bob.email, "display_name": "Bob", "timezone": "UTC", "language": "en",
+            "notify_email": "on"}
     client.post("/me/profile/", {**base, "research_consent": "on"})
     client.post("/me/profile/", base)
     bob.refresh_from_db()
@@ -125,7 +126,8 @@ def test_profile_research_consent_can_be_withdrawn(client, bob):
 )
 def test_profile_bad_input_reshows_form_with_field_error(client, bob, overrides, field, message):
     client.force_login(bob)
-    data = {"display_name": "Bob", "timezone": "UTC", "language": "en", **overrides}
+    data = {"email": bob.email, "display_name": "Bob", "timezone": "UTC", "language": "en",
+            **overrides}
     response = client.post("/me/profile/", data)
     assert response.status_code == 200
     assert response.context["form"].errors[field] == [message]

@@ -1,0 +1,30 @@
+"""How a sign-in names its account, and which API tokens still let their holder in."""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from participants.models import normalize_email
+from participants.two_factor import lacks_required_authenticator
+
+
+def sign_in_email(request, credentials: dict | None = None) -> str:
+    """django-axes' AXES_USERNAME_CALLABLE: the lock counts per account, not per spelling."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        raw = credentials.get(field)
+    else:
+        raw = getattr(request, "data", request.POST).get(field)
+    return normalize_email(raw if isinstance(raw, str) else "")
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's tokens, refused (401) while the holder lacks a second factor they must use."""
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        if lacks_required_authenticator(user):
+            raise exceptions.AuthenticationFailed(
+                _("Two-factor sign-in is required: set up an authenticator app on the "
+                  "website, then use this token again."), code="two_factor_required")
+        return user, token
