@@ -25,8 +25,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items):
+    # This hook sees every collected test, not only this folder's.
+    here = os.path.dirname(__file__)
     for item in items:
-        item.add_marker(pytest.mark.browser)
+        if str(item.path).startswith(here + os.sep):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
