@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from participants.models import User
+from participants.validity import canonical_timezone
 
 PROFILE_FIELDS = (
     "email", "display_name", "legal_name", "country", "languages", "timezone", "language",
@@ -70,6 +71,7 @@ def user_update_profile(*, user: User, **fields: Any) -> User:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(user, name, value.strip() if isinstance(value, str) else value)
+    user.timezone = canonical_timezone(user.timezone)
     user.full_clean(exclude=["password"], validate_constraints=False)
     if "email" in fields and _email_taken(user.email, exclude_pk=user.pk):
         raise _duplicate_email()
