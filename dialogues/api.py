@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -15,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import MAX_ID, TextField
+from config.api import MAX_ID, TextField, TimeField
 from dialogues import services
 from dialogues.calendar import ics_response, session_ics
 from dialogues.models import OutcomeKind, RSVPResponse, Session, SessionFormat
@@ -34,24 +33,8 @@ from exchanges.selectors import programs_visible_to
 # --- Fields ---
 
 
-class UTCDateTimeField(serializers.DateTimeField):
-    """In: ISO 8601 with an offset (a naive time is refused). Out: UTC with Z."""
-
-    default_error_messages = {
-        "naive": _("Give the time with its UTC offset, e.g. 2027-03-29T09:00:00+03:00."),
-    }
-
-    def to_internal_value(self, value):
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip()) if value.strip() else None
-            except ValueError:  # well-formed but impossible (minute 99): refused below
-                parsed = None
-            if parsed is not None and parsed.tzinfo is None:
-                self.fail("naive")
-        elif isinstance(value, dt.datetime) and value.tzinfo is None:
-            self.fail("naive")
-        return super().to_internal_value(value)
+class UTCDateTimeField(TimeField):
+    """Out: UTC with Z, to the second."""
 
     def to_representation(self, value):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

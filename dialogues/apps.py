@@ -7,7 +7,8 @@ class DialoguesConfig(AppConfig):
     verbose_name = _("dialogues")
 
     def ready(self):
-        from dialogues import notices, privacy, reminders  # noqa: F401 - reminders connects receivers
+        # reminders and services connect receivers of the exchanges signals
+        from dialogues import notices, privacy, reminders, services  # noqa: F401
 
         notices.register()
         privacy.connect()
