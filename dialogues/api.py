@@ -57,9 +57,14 @@ class SessionSerializer(serializers.Serializer):
     program = serializers.IntegerField(source="program_id", read_only=True)
     title = TextField(max_length=200, allow_blank=True)
     format = serializers.ChoiceField(choices=SessionFormat.choices)
-    starts_at = UTCDateTimeField()
-    ends_at = UTCDateTimeField()
-    timezone = TextField(max_length=64)
+    starts_at = UTCDateTimeField(help_text=_(
+        "With an offset. Within the program's dates (from its first day's 00:00 to the end "
+        "of its last day, in the session's timezone), in the years 1900–2200; a session "
+        "cannot be created or moved to start in the past."))
+    ends_at = UTCDateTimeField(help_text=_("After starts_at, at most 24 hours later."))
+    timezone = TextField(max_length=64, help_text=_(
+        "An IANA name, e.g. Asia/Nicosia; an old name (US/Eastern) is stored as its zone "
+        "(America/New_York)."))
     location = TextField(max_length=200, allow_blank=True, required=False)
     online_url = TextField(max_length=500, allow_blank=True, required=False,
                            allow_null=True)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 
 from dialogues.forms import SessionForm
 from exchanges import services
+from exchanges.forms import ActivityFilterForm
 from exchanges.models import Program
 from exchanges.services import SideSpec
 from participants.forms import ProfileForm
@@ -332,3 +333,10 @@ def test_new_program_dates_must_still_hold_its_sessions(org, alice):
     assert err.value.message_dict == {
         "starts_on": ["1 session takes place before this date: move or cancel it first."]}
     services.program_update(program=program, actor=alice, ends_on=date(2031, 3, 10))
+
+
+@pytest.mark.django_db
+def test_date_filters_on_pages_keep_to_the_years(org):
+    form = ActivityFilterForm(data={"since": "0001-01-01", "until": "2200-12-31"},
+                              organization=org)
+    assert form.errors == {"since": [YEARS]}

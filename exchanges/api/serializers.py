@@ -142,7 +142,8 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
         max_length=60, help_text=_("Slug of an organization where the caller is owner or "
                                    "coordinator; only on create.")
     )
-    applications_close_at = TimeField(allow_null=True, required=False)
+    applications_close_at = TimeField(allow_null=True, required=False, help_text=_(
+        "Not after the end of ends_on anywhere on Earth (24:00 at UTC−12)."))
     sides = SideWriteSerializer(many=True, help_text=_("At least two, names unique."))
 
     class Meta:
@@ -152,6 +153,10 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
             "balance", "sides", "retention_days",
         ]
+        extra_kwargs = {
+            "starts_on": {"help_text": _("In the years 1900–2200.")},
+            "ends_on": {"help_text": _("Not before starts_on; in the years 1900–2200.")},
+        }
         # The rules across fields and rows live in services; only shape is checked here.
         validators: list = []
 
