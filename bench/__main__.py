@@ -30,7 +30,13 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from exchanges.models import Application, Organization, Program, Side  # noqa: E402
+from exchanges.models import (  # noqa: E402
+    MAX_PROGRAM_CAPACITY,
+    Application,
+    Organization,
+    Program,
+    Side,
+)
 from participants.models import Notification, User  # noqa: E402
 from participants.outbox import dispatch  # noqa: E402
 from tests.reliability.smtp import SmtpSink  # noqa: E402
@@ -45,7 +51,7 @@ def _program() -> tuple[Program, Side]:
     organization = Organization.objects.create(name="Bench", slug=f"bench-{time.time_ns()}")
     program = Program.objects.create(
         organization=organization, title="Bench program", kind="dialogue",
-        starts_on=timezone.localdate(), ends_on=timezone.localdate(), capacity=10 ** 6,
+        starts_on=timezone.localdate(), ends_on=timezone.localdate(), capacity=MAX_PROGRAM_CAPACITY,
         status="published")
     return program, Side.objects.create(program=program, name="North")
 

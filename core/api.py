@@ -5,9 +5,12 @@ core.errors.Conflict (409, `{"detail", "code"}`); this handler translates both,
 so API views call services without try/except.
 """
 
+from datetime import UTC, datetime
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers, status
@@ -17,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import Conflict
+from core.validity import validate_instant
 
 # The largest id either database stores (a signed 64-bit integer); a larger one in a
 # filter or a body would overflow the query instead of matching nothing.
@@ -37,6 +41,34 @@ class TextField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class TimeField(serializers.DateTimeField):
+    """A time: ISO 8601 with an offset in (the offset fixes the instant; a time without
+    one is refused), UTC ("Z") out. core.validity decides which times exist."""
+
+    default_error_messages = {
+        "naive": _("Give the time with its UTC offset, e.g. 2027-03-29T09:00:00+03:00."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def to_internal_value(self, value):
+        parsed = value
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:  # well-formed but impossible (minute 99): refused below
+                parsed = None
+        if isinstance(parsed, datetime):
+            if parsed.tzinfo is None:
+                self.fail("naive")
+            try:  # before DRF converts it, which overflows past year 9999 in UTC
+                validate_instant(parsed)
+            except DjangoValidationError as exc:
+                raise ValidationError(exc.messages, code=exc.code) from None
+        return super().to_internal_value(value)
 
 
 class Pagination(PageNumberPagination):

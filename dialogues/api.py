@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -15,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import MAX_ID, TextField
+from core.api import MAX_ID, TextField, TimeField
 from dialogues import services
 from dialogues.calendar import ics_response, session_ics
 from dialogues.models import OutcomeKind, RSVPResponse, Session, SessionFormat
@@ -34,24 +33,8 @@ from exchanges.selectors import programs_visible_to
 # --- Fields ---
 
 
-class UTCDateTimeField(serializers.DateTimeField):
-    """In: ISO 8601 with an offset (a naive time is refused). Out: UTC with Z."""
-
-    default_error_messages = {
-        "naive": _("Give the time with its UTC offset, e.g. 2027-03-29T09:00:00+03:00."),
-    }
-
-    def to_internal_value(self, value):
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip()) if value.strip() else None
-            except ValueError:  # well-formed but impossible (minute 99): refused below
-                parsed = None
-            if parsed is not None and parsed.tzinfo is None:
-                self.fail("naive")
-        elif isinstance(value, dt.datetime) and value.tzinfo is None:
-            self.fail("naive")
-        return super().to_internal_value(value)
+class UTCDateTimeField(TimeField):
+    """Out: UTC with Z, to the second."""
 
     def to_representation(self, value):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -74,9 +57,14 @@ class SessionSerializer(serializers.Serializer):
     program = serializers.IntegerField(source="program_id", read_only=True)
     title = TextField(max_length=200, allow_blank=True)
     format = serializers.ChoiceField(choices=SessionFormat.choices)
-    starts_at = UTCDateTimeField()
-    ends_at = UTCDateTimeField()
-    timezone = TextField(max_length=64)
+    starts_at = UTCDateTimeField(help_text=_(
+        "With an offset. Within the program's dates (from its first day's 00:00 to the end "
+        "of its last day, in the session's timezone), in the years 1900–2200; a session "
+        "cannot be created or moved to start in the past."))
+    ends_at = UTCDateTimeField(help_text=_("After starts_at, at most 24 hours later."))
+    timezone = TextField(max_length=64, help_text=_(
+        "An IANA name, e.g. Asia/Nicosia; an old name (US/Eastern) is stored as its zone "
+        "(America/New_York)."))
     location = TextField(max_length=200, allow_blank=True, required=False)
     online_url = TextField(max_length=500, allow_blank=True, required=False,
                            allow_null=True)

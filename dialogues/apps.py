@@ -7,8 +7,9 @@ class DialoguesConfig(AppConfig):
     verbose_name = _("dialogues")
 
     def ready(self):
-        from dialogues import notices, privacy, services  # noqa: F401 - services connects receivers
-        from dialogues.reminders import services as _  # noqa: F401 - connects its receivers
+        # reminders and services connect receivers of the exchanges signals
+        from dialogues import notices, privacy, services  # noqa: F401
+        from dialogues.reminders import services as _  # noqa: F401
 
         notices.register()
         privacy.connect()

@@ -2,21 +2,19 @@
 
 import datetime as dt
 import zoneinfo
-from functools import cache
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from core.validity import local_time
 from dialogues.models import Confidentiality, OutcomeKind, RSVPResponse, SessionFormat
+from participants.forms import TimezoneField
 from participants.models import User
 
-
-@cache
-def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(n for n in zoneinfo.available_timezones() if "/" in n or n == "UTC")
-    return [(name, name.replace("_", " ")) for name in names]
+WHEN_FIELDS = ("starts_at", "ends_at", "timezone")
 
 
 class WallTimeField(forms.DateTimeField):
@@ -40,8 +38,8 @@ class SessionForm(forms.Form):
         (value, capfirst(label)) for value, label in SessionFormat.choices])
     starts_at = WallTimeField(label=_("Starts"))
     ends_at = WallTimeField(label=_("Ends"))
-    timezone = forms.ChoiceField(
-        label=_("Timezone"), choices=timezone_choices,
+    timezone = TimezoneField(
+        label=_("Timezone"),
         help_text=_("Start and end are times in this zone; everyone sees them in their own."),
     )
     location = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -71,16 +69,23 @@ class SessionForm(forms.Form):
         self.fields["facilitators"].label_from_instance = lambda user: user.display_name
 
     def clean(self):
+        """Wall times become instants in the chosen zone (core.validity)."""
         cleaned = super().clean()
         zone = cleaned.get("timezone")
-        for name in ("starts_at", "ends_at"):
+        for name in WHEN_FIELDS[:2]:
             if zone and cleaned.get(name):
-                cleaned[name] = cleaned[name].replace(tzinfo=zoneinfo.ZoneInfo(zone))
+                try:
+                    cleaned[name] = local_time(cleaned[name], zone)
+                except ValidationError as exc:
+                    self.add_error(name, exc)
         return cleaned
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("facilitators", None)
+        if self.initial.get("starts_at") and not set(WHEN_FIELDS) & set(self.changed_data):
+            for name in WHEN_FIELDS:  # an edit that keeps the time does not move the session
+                data.pop(name, None)
         return data
 
     @staticmethod
@@ -88,13 +93,18 @@ class SessionForm(forms.Form):
         zone = zoneinfo.ZoneInfo(session.timezone)
         return {
             "title": session.title, "format": session.format,
-            "starts_at": session.starts_at.astimezone(zone).replace(tzinfo=None),
-            "ends_at": session.ends_at.astimezone(zone).replace(tzinfo=None),
+            "starts_at": _wall(session.starts_at, zone),
+            "ends_at": _wall(session.ends_at, zone),
             "timezone": session.timezone, "location": session.location,
             "online_url": session.online_url, "capacity": session.capacity,
             "facilitators": list(session.facilitators.all()),
             "confidentiality": session.confidentiality, "ground_rules": session.ground_rules,
         }
+
+
+def _wall(instant, zone) -> dt.datetime:
+    """What the form shows: the wall clock to the minute, as the widget does."""
+    return instant.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
 
 
 class CancelForm(forms.Form):

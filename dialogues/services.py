@@ -15,8 +15,10 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import Conflict
+from core.validity import canonical_timezone
 from dialogues.models import (
     RSVP,
     CalendarFeed,
@@ -33,7 +35,7 @@ from dialogues.selectors import program_access
 from exchanges.activity import log_activity
 from exchanges.models import Application, ApplicationStatus, Membership, Program
 from exchanges.selectors import is_accepted_to, require_staff
-from exchanges.signals import membership_ending
+from exchanges.signals import membership_ending, program_dates_changing
 from participants.models import User
 from participants.outbox.services import enqueue
 
@@ -174,6 +176,8 @@ def _assign(session: Session, fields: dict[str, Any]) -> None:
             value = value.strip()
         if name == "capacity" and value == "":
             value = None
+        if name == "timezone":
+            value = canonical_timezone(value)
         setattr(session, name, value)
 
 
@@ -191,19 +195,43 @@ def _validate(session: Session, program: Program, facilitator_ids: list[int] | N
         if isinstance(value, datetime) and timezone.is_naive(value):
             errors[name] = [_("Give the time with its UTC offset.")]
     try:
+        # Session.clean() holds the rules of when a session may be (core.validity).
         session.full_clean(exclude=["program", *errors], validate_unique=False,
                            validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
-    if not errors and session.ends_at <= session.starts_at:
-        errors["ends_at"] = [_("The end must be after the start.")]
     if facilitator_ids and _non_members(program, facilitator_ids):
         errors["facilitators"] = [
             _("Facilitators must be members of the program's organization.")
         ]
     if errors:
         raise ValidationError(errors)
+
+
+@receiver(program_dates_changing, dispatch_uid="dialogues.services.sessions_within_program")
+def sessions_within_program(sender, *, program: Program, **kwargs) -> dict[str, str]:
+    """New program dates must still hold its scheduled sessions (past ones included)."""
+    early = late = 0
+    for session in Session.objects.filter(program_id=program.pk,
+                                          status=SessionStatus.SCHEDULED):
+        bounds = session.program_bounds(program)
+        if bounds is None:
+            continue
+        early += session.starts_at < bounds[0]
+        late += session.ends_at > bounds[1]
+    problems = {}
+    if early:
+        problems["starts_on"] = ngettext(
+            "%(n)d session takes place before this date: move or cancel it first.",
+            "%(n)d sessions take place before this date: move or cancel them first.",
+            early) % {"n": early}
+    if late:
+        problems["ends_on"] = ngettext(
+            "%(n)d session takes place after this date: move or cancel it first.",
+            "%(n)d sessions take place after this date: move or cancel them first.",
+            late) % {"n": late}
+    return problems
 
 
 def _non_members(program: Program, user_ids: list[int]) -> set[int]:

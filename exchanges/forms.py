@@ -5,9 +5,21 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from exchanges.models import ActivityLog, ApplicationStatus, Balance, ProgramKind, Role
+from core.validity import validate_date
+from exchanges.models import (
+    MAX_PROGRAM_CAPACITY,
+    MAX_RETENTION_DAYS,
+    ActivityLog,
+    ApplicationStatus,
+    Balance,
+    ProgramKind,
+    Role,
+)
 from exchanges.services import SideSpec
-from participants.forms import add_service_errors  # noqa: F401 - re-exported for views
+from participants.forms import (
+    LocalTimeField,
+    add_service_errors,  # noqa: F401 - re-exported for views
+)
 from participants.models import User
 
 EXTRA_SIDE_ROWS = 2
@@ -62,18 +74,20 @@ class ProgramForm(forms.Form):
                                   max_length=20000, required=False)
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
     is_online = forms.BooleanField(label=_("Online"), required=False)
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
-    applications_close_at = forms.DateTimeField(
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput(),
+                                validators=[validate_date])
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput(), validators=[validate_date])
+    applications_close_at = LocalTimeField(
         label=_("Applications close at"), required=False, widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
-    capacity = forms.IntegerField(label=_("Capacity"), min_value=1)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1,
+                                  max_value=MAX_PROGRAM_CAPACITY)
     balance = forms.ChoiceField(label=_("Balance rule"), choices=Balance.choices,
                                 initial=Balance.PARITY)
     retention_days = forms.IntegerField(
         label=_("Erase participants' personal data after (days)"), required=False,
-        min_value=1, max_value=36500,
+        min_value=1, max_value=MAX_RETENTION_DAYS,
         help_text=_("Counted from the program's end. Leave empty to keep it until people erase "
                     "their own accounts. Anonymous counts are always kept."),
     )
@@ -180,9 +194,9 @@ class ActivityFilterForm(forms.Form):
     actor = forms.ModelChoiceField(label=_("Who"), queryset=User.objects.none(), required=False,
                                    empty_label=_("Anyone"))
     verb = forms.ChoiceField(label=_("What"), required=False)
-    since = forms.DateField(label=_("From"), required=False,
+    since = forms.DateField(label=_("From"), required=False, validators=[validate_date],
                             widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Until"), required=False,
+    until = forms.DateField(label=_("Until"), required=False, validators=[validate_date],
                             widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, organization, **kwargs):

@@ -2,13 +2,18 @@
 
 import hashlib
 from base64 import urlsafe_b64encode
+from datetime import UTC
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+from core.validity import day_end, validate_date, validate_instant
 
 
 class Role(models.TextChoices):
@@ -193,6 +198,13 @@ class Balance(models.TextChoices):
     NONE = "none", _("none: only the total capacity counts")
 
 
+MAX_PROGRAM_CAPACITY = 100_000
+MAX_RETENTION_DAYS = 36_500
+# Applications may close until the program's last day has ended everywhere on Earth:
+# the latest zone (UTC-12) ends it last. Programs have no timezone of their own.
+LAST_ZONE_ON_EARTH = "Etc/GMT+12"
+
+
 class Program(models.Model):
     Kind = ProgramKind
     Status = ProgramStatus
@@ -206,10 +218,15 @@ class Program(models.Model):
     description = models.TextField(_("description"), max_length=20000, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
     is_online = models.BooleanField(_("online"), default=False)
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"))
-    applications_close_at = models.DateTimeField(_("applications close at"), null=True, blank=True)
-    capacity = models.PositiveIntegerField(_("capacity"))
+    starts_on = models.DateField(_("starts on"), validators=[validate_date])
+    ends_on = models.DateField(_("ends on"), validators=[validate_date])
+    applications_close_at = models.DateTimeField(
+        _("applications close at"), null=True, blank=True, validators=[validate_instant]
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PROGRAM_CAPACITY)],
+    )
     balance = models.CharField(
         _("balance rule"), max_length=10, choices=Balance.choices, default=Balance.PARITY
     )
@@ -220,6 +237,7 @@ class Program(models.Model):
         _("erase participants' personal data this many days after the program ends"),
         null=True,
         blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_DAYS)],
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -252,11 +270,37 @@ class Program(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        """The rules across this row's fields; each field's own range is its validator."""
+        errors = {}
+        dates_valid = all(_valid(validate_date, d) for d in (self.starts_on, self.ends_on))
+        if dates_valid and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The end date cannot be before the start date.")
+        close = self.applications_close_at
+        if dates_valid and close and _valid(validate_instant, close):
+            last = day_end(self.ends_on, LAST_ZONE_ON_EARTH)
+            if close.astimezone(UTC) > last:
+                errors["applications_close_at"] = _(
+                    "Applications must close by the end of the program's last day "
+                    "(%(date)s)."
+                ) % {"date": self.ends_on.isoformat()}
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_open_for_applications(self) -> bool:
         if self.status != ProgramStatus.PUBLISHED:
             return False
         return self.applications_close_at is None or timezone.now() < self.applications_close_at
+
+
+def _valid(validator, value) -> bool:
+    """The value has the right type and passes the validator (clean() runs either way)."""
+    try:
+        validator(value)
+    except (ValidationError, TypeError, AttributeError):
+        return False
+    return True
 
 
 class Side(models.Model):

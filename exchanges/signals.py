@@ -10,6 +10,10 @@ from django.dispatch import Signal
 program_created = Signal()
 # sender=Program, program=..., fields=[names changed]: the apps above re-plan messages
 program_changed = Signal()
+# sender=Program, program=... (changed, not saved yet): sent while an update is checked.
+# A receiver answers {field: message} for each rule of its own the new dates would
+# break (dialogues: the sessions must stay within the program's dates), or None.
+program_dates_changing = Signal()
 # sender=Application, application=..., previous_status=...
 application_status_changed = Signal()
 # sender=Membership, membership=..., actor=... (the row still exists): the person leaves the

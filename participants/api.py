@@ -60,7 +60,9 @@ class MeSerializer(serializers.Serializer):
     languages = TextField(
         max_length=200, allow_blank=True, help_text=_("Comma-separated, e.g. en, el, tr")
     )
-    timezone = TextField(max_length=64, help_text=_("An IANA name, e.g. Asia/Nicosia"))
+    timezone = TextField(max_length=64, help_text=_(
+        "An IANA name, e.g. Asia/Nicosia; an old name (US/Eastern) is stored as its zone "
+        "(America/New_York)."))
     language = serializers.ChoiceField(choices=settings.LANGUAGES)
     notify_email = serializers.BooleanField()
     password = TextField(

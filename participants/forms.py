@@ -1,12 +1,20 @@
 """Forms of the account pages: they check shape; participants.services decides."""
 
-import zoneinfo
+from datetime import UTC
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from core.validity import (
+    canonical_timezone,
+    local_time,
+    timezone_choices,
+    validate_timezone,
+)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -29,12 +37,44 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
+class LocalTimeField(forms.DateTimeField):
+    """A wall-clock time in the viewer's timezone, cleaned to the instant it names.
+
+    core.validity reads it: a time a DST change skips is refused naming the
+    gap, one that happens twice is the earlier; the years are 1900–2200.
+    """
+
+    def to_python(self, value):
+        with timezone.override(UTC):  # parse the wall clock as typed, no zone applied
+            parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        return local_time(parsed.replace(tzinfo=None), timezone.get_current_timezone())
+
+
+class TimezoneField(forms.ChoiceField):
+    """A zone picked from the canonical names; an old name (US/Eastern) that is posted
+    or stored is read as its zone (America/New_York). core.validity decides."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=timezone_choices, **kwargs)
+
+    def to_python(self, value):
+        return canonical_timezone(super().to_python(value))
+
+    def validate(self, value):
+        forms.Field.validate(self, value)  # required; the zone rule below, not the choices
+        if value:
+            validate_timezone(value)
+
+    def prepare_value(self, value):
+        return canonical_timezone(value) if value else value
+
+    def has_changed(self, initial, data):
+        return super().has_changed(self.prepare_value(initial), data)
+
+
 DISPLAY_NAME_HELP = _("What other participants see. It may be a pseudonym.")
-
-
-def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
-    return [(name, name.replace("_", " ")) for name in names]
 
 
 class SignupForm(forms.Form):
@@ -88,8 +128,8 @@ class ProfileForm(forms.Form):
                               help_text=_("Two-letter code, e.g. CY, GR, TR."))
     languages = forms.CharField(label=_("Languages you speak"), max_length=200, required=False,
                                 help_text=_("Comma-separated, e.g. en, el, tr"))
-    timezone = forms.ChoiceField(label=_("Timezone"),
-                                 help_text=_("Times are shown to you in this zone."))
+    timezone = TimezoneField(label=_("Timezone"),
+                             help_text=_("Times are shown to you in this zone."))
     language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
     notify_email = forms.BooleanField(
         label=_("Send me reminders and follow-ups by email"), required=False,
@@ -101,10 +141,6 @@ class ProfileForm(forms.Form):
         help_text=_("You can withdraw this consent at any time; it never affects your "
                     "participation."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = timezone_choices()
 
     def clean_country(self):
         return self.cleaned_data["country"].strip().upper()

@@ -4,20 +4,13 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
-
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(
-            _("%(value)s is not a known IANA timezone name (e.g. Asia/Nicosia)."),
-            code="invalid_timezone",
-            params={"value": value},
-        )
+# The timezone rule lives in core.validity; migrations name it here.
+from core.validity import validate_timezone
 
 
 def normalize_email(value: str | None) -> str:

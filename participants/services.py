@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from core.errors import TooManyRequests
 from core.throttling import over_limit
+from core.validity import canonical_timezone
 from participants.models import User, normalize_email
 from participants.outbox.services import enqueue
 
@@ -77,6 +78,7 @@ def user_update_profile(*, user: User, password: str | None = None, **fields: An
     old_email = user.email
     for name, value in fields.items():
         setattr(user, name, value.strip() if isinstance(value, str) else value)
+    user.timezone = canonical_timezone(user.timezone)
     user.full_clean(exclude=["password"], validate_constraints=False)
     email_changed = user.email != old_email
     if email_changed:

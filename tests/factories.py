@@ -1,8 +1,9 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import factory
 from django.utils import timezone
 
+from core.validity import day_start
 from dialogues.models import Session
 from exchanges.models import Application, Membership, Organization, Program, Side
 from participants.models import Notification, User
@@ -46,8 +47,9 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     title = factory.Sequence(lambda n: f"Program {n}")
     kind = "dialogue"
-    starts_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
-    ends_on = factory.LazyAttribute(lambda p: p.starts_on + timedelta(days=60))
+    # Under way: sessions from a month ago to two months ahead lie within its dates.
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    ends_on = factory.LazyAttribute(lambda p: p.starts_on + timedelta(days=90))
     capacity = 10
     balance = "parity"
     status = "published"
@@ -71,6 +73,14 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     status = "pending"
 
 
+def default_session_start(program: Program, zone: str) -> datetime:
+    """A week from now, or 10:00 on the program's first day if that is later: within
+    the program's dates either way (this writes rows directly, past every rule)."""
+    in_a_week = timezone.now() + timedelta(days=7)
+    first_day = day_start(program.starts_on, zone) + timedelta(hours=10)
+    return max(in_a_week, first_day)
+
+
 class SessionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Session
@@ -78,9 +88,9 @@ class SessionFactory(factory.django.DjangoModelFactory):
     program = factory.SubFactory(ProgramFactory)
     title = factory.Sequence(lambda n: f"Session {n}")
     format = "storytelling"
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
-    ends_at = factory.LazyAttribute(lambda s: s.starts_at + timedelta(hours=2))
     timezone = "Asia/Nicosia"
+    starts_at = factory.LazyAttribute(lambda s: default_session_start(s.program, s.timezone))
+    ends_at = factory.LazyAttribute(lambda s: s.starts_at + timedelta(hours=2))
     confidentiality = "open"
 
 

@@ -1,4 +1,5 @@
 import io
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -49,6 +50,16 @@ def test_load_demo_is_idempotent():
     before = table_sizes()
     load_demo()
     assert table_sizes() == before
+
+
+def test_demo_programs_and_sessions_pass_the_validity_rules():
+    load_demo()
+    for program in Program.objects.all():
+        program.full_clean(validate_constraints=False)
+    for session in Session.objects.select_related("program"):
+        first, after_last = session.program_bounds()
+        assert first <= session.starts_at < session.ends_at <= after_last, session
+        assert session.ends_at - session.starts_at <= timedelta(hours=24), session
 
 
 def test_demo_data_respects_the_balance_rule():

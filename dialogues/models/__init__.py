@@ -6,13 +6,25 @@ Django registers them and `from dialogues.models import X` works for every model
 """
 
 import secrets
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.validity import (
+    day_end,
+    day_start,
+    in_range,
+    known_timezones,
+    validate_date,
+    validate_instant,
+)
 from participants.models import validate_timezone
+
+MAX_SESSION_LENGTH = timedelta(hours=24)
 
 
 class SessionFormat(models.TextChoices):
@@ -48,8 +60,8 @@ class Session(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     format = models.CharField(_("format"), max_length=30, choices=SessionFormat.choices)
-    starts_at = models.DateTimeField(_("starts at"))
-    ends_at = models.DateTimeField(_("ends at"))
+    starts_at = models.DateTimeField(_("starts at"), validators=[validate_instant])
+    ends_at = models.DateTimeField(_("ends at"), validators=[validate_instant])
     timezone = models.CharField(_("timezone"), max_length=64, validators=[validate_timezone])
     location = models.CharField(_("place"), max_length=200, blank=True)
     online_url = models.URLField(_("online link"), max_length=500, blank=True)
@@ -103,6 +115,70 @@ class Session(models.Model):
     def __str__(self):
         return self.title
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        session = super().from_db(db, field_names, values)
+        session._stored_schedule = session._schedule()
+        return session
+
+    def _schedule(self) -> tuple:
+        return tuple(self.__dict__.get(name) for name in ("starts_at", "ends_at", "timezone"))
+
+    def clean(self):
+        """When a new or moved session may be: after its start, for at most 24 hours,
+        within its program's dates and not in the past. Compares instants (UTC), never
+        wall clocks. A session that stays put is not judged again."""
+        if not (_is_aware_instant(self.starts_at) and _is_aware_instant(self.ends_at)):
+            return  # the fields' own validators say why
+        self.starts_at = self.starts_at.astimezone(UTC)
+        self.ends_at = self.ends_at.astimezone(UTC)
+        stored = getattr(self, "_stored_schedule", None)
+        if stored is not None and self._schedule() == stored:
+            return
+        errors: dict[str, list] = {}
+        if self.ends_at <= self.starts_at:
+            errors["ends_at"] = [_("The end must be after the start.")]
+        elif self.ends_at - self.starts_at > MAX_SESSION_LENGTH:
+            errors["ends_at"] = [_("A session lasts at most 24 hours.")]
+        for field, message in self._program_date_errors().items():
+            errors.setdefault(field, []).append(message)
+        if (stored is None or self.starts_at != stored[0]) and self.starts_at < timezone.now():
+            errors.setdefault("starts_at", []).append(_("A session cannot start in the past."))
+        if errors:
+            raise ValidationError(errors)
+
+    def program_bounds(self, program=None) -> tuple[datetime, datetime] | None:
+        """The first instant of the program's first day and the end of its last day, in
+        this session's timezone; None when either cannot be known."""
+        program = program or (self.program if self.program_id else None)
+        if program is None or self.timezone not in known_timezones():
+            return None
+        try:
+            validate_date(program.starts_on)
+            validate_date(program.ends_on)
+        except (ValidationError, AttributeError):  # a program stored before the rule
+            return None
+        return day_start(program.starts_on, self.timezone), day_end(program.ends_on,
+                                                                      self.timezone)
+
+    def _program_date_errors(self) -> dict:
+        bounds = self.program_bounds()
+        if bounds is None:
+            return {}
+        first, after_last = bounds
+        dates = {"start": self.program.starts_on.isoformat(),
+                 "end": self.program.ends_on.isoformat(), "zone": self.timezone}
+        if not first <= self.starts_at < after_last:
+            return {"starts_at": _(
+                "A session takes place within its program's dates: %(start)s to %(end)s "
+                "(in %(zone)s)."
+            ) % dates}
+        if self.ends_at > after_last:
+            return {"ends_at": _(
+                "A session ends by the end of its program's last day, %(end)s (in %(zone)s)."
+            ) % dates}
+        return {}
+
     @property
     def effective_status(self) -> str:
         if self.status == SessionStatus.SCHEDULED and self.ends_at <= timezone.now():
@@ -112,6 +188,10 @@ class Session(models.Model):
     @property
     def is_attributed(self) -> bool:
         return self.confidentiality == Confidentiality.OPEN
+
+
+def _is_aware_instant(value) -> bool:
+    return hasattr(value, "tzinfo") and timezone.is_aware(value) and in_range(value)
 
 
 class RSVPResponse(models.TextChoices):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict
+from core.validity import in_range
 from dialogues.models import DEFAULT_REMINDER_SCHEDULE, ReminderKind, ReminderRule, Session
 from exchanges.activity import log_activity
 from exchanges.models import Application, ApplicationStatus, Program, ProgramStatus
@@ -109,9 +110,25 @@ class Planned:
     context: dict
 
 
-def program_followup_base(program: Program) -> datetime:
-    """Program follow-ups count from 00:00 UTC on the day after the program ends."""
-    return datetime.combine(program.ends_on + timedelta(days=1), time(0), tzinfo=UTC)
+def program_followup_base(program: Program) -> datetime | None:
+    """Program follow-ups count from 00:00 UTC on the day after the program ends (None
+    when that day lies beyond the calendar)."""
+    try:
+        return datetime.combine(program.ends_on + timedelta(days=1), time(0), tzinfo=UTC)
+    except OverflowError:
+        return None
+
+
+def _due(anchor: datetime | None, offset_minutes: int) -> datetime | None:
+    """anchor + offset, or None when that lies outside the valid years: such a message
+    is never planned (a time before 1900 has passed; one after 2200 never comes)."""
+    if anchor is None:
+        return None
+    try:
+        due_at = anchor + timedelta(minutes=offset_minutes)
+    except OverflowError:
+        return None
+    return due_at if in_range(due_at) else None
 
 
 def _session_messages(session: Session, rules: list[Rule], user_ids: list[int]) -> list[Planned]:
@@ -120,11 +137,14 @@ def _session_messages(session: Session, rules: list[Rule], user_ids: list[int]) 
         if kind not in SESSION_KINDS:
             continue
         anchor = session.starts_at if kind == ReminderKind.SESSION_REMINDER else session.ends_at
+        due_at = _due(anchor, offset)
+        if due_at is None:
+            continue
         for user_id in user_ids:
             planned.append(Planned(
                 recipient_id=user_id, kind=kind,
                 key=f"{kind}:{session.pk}:{user_id}:{offset}",
-                due_at=anchor + timedelta(minutes=offset),
+                due_at=due_at,
                 context={"session": session.pk, "program": session.program_id, "offset": offset},
             ))
     return planned
@@ -132,11 +152,12 @@ def _session_messages(session: Session, rules: list[Rule], user_ids: list[int]) 
 
 def _program_messages(program: Program, rules: list[Rule], user_ids: list[int]) -> list[Planned]:
     base = program_followup_base(program)
+    due = {(kind, offset): _due(base, offset) for kind, offset in rules
+           if kind == ReminderKind.PROGRAM_FOLLOWUP}
     return [
         Planned(recipient_id=user_id, kind=kind, key=f"{kind}:{program.pk}:{user_id}:{offset}",
-                due_at=base + timedelta(minutes=offset),
-                context={"program": program.pk, "offset": offset})
-        for kind, offset in rules if kind == ReminderKind.PROGRAM_FOLLOWUP
+                due_at=due_at, context={"program": program.pk, "offset": offset})
+        for (kind, offset), due_at in due.items() if due_at is not None
         for user_id in user_ids
     ]
 

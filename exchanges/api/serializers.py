@@ -4,16 +4,14 @@ Serializers check field shape only; every rule is decided by exchanges.services.
 """
 
 from collections import Counter
-from datetime import UTC
 
 from django.db import models
 from django.db.models import Count
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-from core.api import MAX_ID, TextField
+from core.api import MAX_ID, TextField, TimeField
 from exchanges.models import (
     Application,
     Membership,
@@ -25,22 +23,6 @@ from exchanges.models import (
 from exchanges.selectors import sees_applicant_personal_data
 from exchanges.services import seats_per_side
 from participants.api import ErrorSerializer
-
-
-class UTCDateTimeField(serializers.DateTimeField):
-    """Answers in UTC ("Z"); refuses input without an offset, which fixes the instant."""
-
-    def __init__(self, **kwargs):
-        super().__init__(default_timezone=UTC, **kwargs)
-
-    def enforce_timezone(self, value):
-        if timezone.is_naive(value):
-            raise serializers.ValidationError(
-                _("Give the time with an offset, e.g. 2026-05-01T18:00:00+03:00."),
-                code="naive_datetime",
-            )
-        return super().enforce_timezone(value)
-
 
 NOT_ALLOWED = _("Your role in this organization does not allow this.")
 
@@ -105,7 +87,7 @@ class InvitationCreatedSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices)
     status = serializers.ChoiceField(choices=[MembershipStatus.INVITED])
-    expires_at = UTCDateTimeField()
+    expires_at = TimeField(read_only=True)
     token = serializers.CharField(help_text=_(
         "The link's token, shown only in this answer: the invitation is emailed as "
         "<site>/invitations/<token>/."))
@@ -124,7 +106,7 @@ class InvitationSerializer(serializers.Serializer):
 
     organization = InvitationOrganizationSerializer()
     role = serializers.ChoiceField(choices=Role.choices)
-    expires_at = UTCDateTimeField()
+    expires_at = TimeField(read_only=True)
     status = serializers.ChoiceField(choices=INVITATION_STATUSES, source="invitation_status")
 
 
@@ -167,8 +149,8 @@ class SideWriteSerializer(serializers.Serializer):
 
 class ProgramSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    applications_close_at = UTCDateTimeField(allow_null=True, required=False)
-    created_at = UTCDateTimeField(read_only=True)
+    applications_close_at = TimeField(allow_null=True, required=False)
+    created_at = TimeField(read_only=True)
     sides = serializers.SerializerMethodField()
 
     class Meta:
@@ -207,7 +189,8 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
         max_length=60, help_text=_("Slug of an organization where the caller is owner or "
                                    "coordinator; only on create.")
     )
-    applications_close_at = UTCDateTimeField(allow_null=True, required=False)
+    applications_close_at = TimeField(allow_null=True, required=False, help_text=_(
+        "Not after the end of ends_on anywhere on Earth (24:00 at UTC−12)."))
     sides = SideWriteSerializer(many=True, help_text=_("At least two, names unique."))
 
     class Meta:
@@ -217,7 +200,10 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
             "balance", "sides", "retention_days",
         ]
-        extra_kwargs = {"retention_days": {"min_value": 1, "max_value": 36500}}
+        extra_kwargs = {
+            "starts_on": {"help_text": _("In the years 1900–2200.")},
+            "ends_on": {"help_text": _("Not before starts_on; in the years 1900–2200.")},
+        }
         # The rules across fields and rows live in services; only shape is checked here.
         validators: list = []
 
@@ -244,8 +230,8 @@ class ApplicantSerializer(serializers.Serializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     applicant = serializers.SerializerMethodField()
-    created_at = UTCDateTimeField(read_only=True)
-    decided_at = UTCDateTimeField(read_only=True, allow_null=True)
+    created_at = TimeField(read_only=True)
+    decided_at = TimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Application

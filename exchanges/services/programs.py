@@ -23,7 +23,7 @@ from exchanges.services.applications import (
     _fill_free_seats,
     _lock_program,
 )
-from exchanges.signals import program_changed, program_created
+from exchanges.signals import program_changed, program_created, program_dates_changing
 from participants.models import User
 
 PROGRAM_FIELDS = (
@@ -46,8 +46,7 @@ def program_create(
     require_staff(actor, organization.pk)
     program = Program(organization=organization, status=ProgramStatus.DRAFT)
     _assign(program, fields)
-    _validate_sides(sides)
-    _validate_program(program, side_count=len(sides))
+    _validate_program(program, sides=sides)
     with transaction.atomic():
         program.save()
         Side.objects.bulk_create(
@@ -68,12 +67,12 @@ def program_update(
         program = _lock_program(program)
         if program.status == ProgramStatus.ARCHIVED:
             raise Conflict("invalid_transition", _("An archived program is read-only."))
-        old_capacity = program.capacity
+        old_capacity, old_dates = program.capacity, (program.starts_on, program.ends_on)
         _assign(program, fields)
+        _validate_program(program, sides=sides,
+                          dates_changed=(program.starts_on, program.ends_on) != old_dates)
         if sides is not None:
-            _validate_sides(sides)
             _apply_sides(program, sides)
-        _validate_program(program, side_count=program.sides.count())
         program.save()
         if program.capacity > old_capacity or sides is not None or "balance" in fields:
             _fill_free_seats(program, actor)
@@ -92,16 +91,17 @@ def _assign(program: Program, fields: dict[str, Any]) -> None:
         setattr(program, name, value)
 
 
-def _validate_sides(sides: list[SideSpec]) -> None:
+def _sides_problem(sides: list[SideSpec]) -> str | None:
     names = [spec.name.strip() for spec in sides]
     if len(names) < 2:
-        raise ValidationError({"sides": _("A program needs at least two sides.")})
+        return _("A program needs at least two sides.")
     if any(not name for name in names):
-        raise ValidationError({"sides": _("Every side needs a name.")})
+        return _("Every side needs a name.")
     if len({name.casefold() for name in names}) != len(names):
-        raise ValidationError({"sides": _("Side names must be unique within a program.")})
+        return _("Side names must be unique within a program.")
     if any(len(name) > 80 for name in names):
-        raise ValidationError({"sides": _("A side name has at most 80 characters.")})
+        return _("A side name has at most 80 characters.")
+    return None
 
 
 def _apply_sides(program: Program, sides: list[SideSpec]) -> None:
@@ -126,37 +126,57 @@ def _apply_sides(program: Program, sides: list[SideSpec]) -> None:
             Side.objects.filter(pk=spec.id).update(name=spec.name.strip(), position=position)
 
 
-def _validate_program(program: Program, *, side_count: int) -> None:
-    """Rules across fields and rows; the caller holds the program lock on updates."""
-    program.full_clean(exclude=["organization"], validate_unique=False,
-                       validate_constraints=False)
-    if program.ends_on < program.starts_on:
-        raise ValidationError({"ends_on": _("The end date cannot be before the start date.")})
-    if program.capacity < 1:
-        raise ValidationError({"capacity": _("The capacity must be at least 1.")})
+def _validate_program(
+    program: Program, *, sides: list[SideSpec] | None, dates_changed: bool = False
+) -> None:
+    """Every rule across fields and rows, reported together; the caller holds the lock
+    on updates. `sides` is None when an update leaves the sides as they are."""
+    errors: dict[str, list[str]] = {}
+    if sides is not None and (problem := _sides_problem(sides)):
+        errors["sides"] = [problem]
+    try:
+        program.full_clean(exclude=["organization"], validate_unique=False,
+                           validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    side_count = len(sides) if sides is not None else program.sides.count()
+    if "capacity" not in errors and (problem := _capacity_problem(program, side_count)):
+        errors["capacity"] = [problem]
+    if dates_changed and not {"starts_on", "ends_on"} & set(errors):
+        for _receiver, problems in program_dates_changing.send(sender=Program, program=program):
+            for field, message in (problems or {}).items():
+                errors.setdefault(field, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _capacity_problem(program: Program, side_count: int) -> str | None:
     if program.balance == Balance.PARITY and program.capacity < side_count:
-        raise ValidationError({"capacity": _(
+        return _(
             "Under parity the capacity must be at least the number of sides (%(n)d)."
-        ) % {"n": side_count}})
+        ) % {"n": side_count}
     if program.pk:
-        _validate_capacity_against_accepted(program, side_count)
+        return _capacity_against_accepted(program, side_count)
+    return None
 
 
-def _validate_capacity_against_accepted(program: Program, side_count: int) -> None:
+def _capacity_against_accepted(program: Program, side_count: int) -> str | None:
     accepted = _accepted_by_side(program)
     if not accepted:
-        return
+        return None
     if program.balance == Balance.PARITY:
         seats = program.capacity // side_count
         if any(count > seats for count in accepted.values()):
-            raise ValidationError({"capacity": _(
+            return _(
                 "This would leave a side with fewer seats (%(seats)d) than it has "
                 "accepted participants (%(accepted)d)."
-            ) % {"seats": seats, "accepted": max(accepted.values())}})
+            ) % {"seats": seats, "accepted": max(accepted.values())}
     elif program.capacity < sum(accepted.values()):
-        raise ValidationError({"capacity": _(
+        return _(
             "The capacity cannot be below the number already accepted (%(n)d)."
-        ) % {"n": sum(accepted.values())}})
+        ) % {"n": sum(accepted.values())}
+    return None
 
 
 def program_publish(*, program: Program, actor: User) -> Program:

@@ -105,8 +105,9 @@ def _new_program(w, obj):
 
 
 def _new_session(w, obj):
+    day = (timezone.localdate() + timedelta(days=14)).isoformat()  # within the program
     return {"title": "Evening circle", "format": "storytelling",
-            "starts_at": "2031-03-01T18:00:00+02:00", "ends_at": "2031-03-01T20:00:00+02:00",
+            "starts_at": f"{day}T18:00:00+02:00", "ends_at": f"{day}T20:00:00+02:00",
             "timezone": "Asia/Nicosia"}
 
 

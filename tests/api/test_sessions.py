@@ -20,8 +20,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-START = "2027-03-29T09:00:00+03:00"
-END = "2027-03-29T11:00:00+03:00"
+START = "2031-03-31T09:00:00+03:00"
+END = "2031-03-31T11:00:00+03:00"
 
 
 def body(**overrides):
@@ -29,6 +29,15 @@ def body(**overrides):
             "ends_at": END, "timezone": "Asia/Nicosia", "location": "Ledra Palace",
             "online_url": "https://meet.example/room", "confidentiality": "chatham_house",
             **overrides}
+
+
+@pytest.fixture
+def published(org):
+    """Under way from a month ago to the end of 2031: the past sessions and the days
+    above lie within its dates."""
+    return program_with_sides("North", "South", organization=org, title="Open exchange",
+                              starts_on=timezone.localdate() - dt.timedelta(days=30),
+                              ends_on=dt.date(2031, 12, 31))
 
 
 @pytest.fixture
@@ -55,8 +64,8 @@ def test_post_session_as_coordinator_answers_utc(carol, published, fred):
     session = Session.objects.get()
     assert data == {
         "id": session.pk, "program": published.pk, "title": "Listening circle",
-        "format": "storytelling", "starts_at": "2027-03-29T06:00:00Z",
-        "ends_at": "2027-03-29T08:00:00Z", "timezone": "Asia/Nicosia",
+        "format": "storytelling", "starts_at": "2031-03-31T06:00:00Z",
+        "ends_at": "2031-03-31T08:00:00Z", "timezone": "Asia/Nicosia",
         "location": "Ledra Palace", "online_url": "https://meet.example/room",
         "capacity": None, "confidentiality": "chatham_house",
         "ground_rules": services.default_ground_rules("chatham_house"),
@@ -66,13 +75,13 @@ def test_post_session_as_coordinator_answers_utc(carol, published, fred):
 
 def test_post_session_naive_time_refused_naming_field(carol, published):
     response = client_for(carol).post(f"/api/v1/programs/{published.pk}/sessions/",
-                                      body(starts_at="2027-03-29T09:00:00"), format="json")
+                                      body(starts_at="2031-03-31T09:00:00"), format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["starts_at"]
 
 
 @pytest.mark.parametrize("override, field", [
-    ({"ends_at": "2027-03-29T08:00:00+03:00"}, "ends_at"),
+    ({"ends_at": "2031-03-31T08:00:00+03:00"}, "ends_at"),
     ({"title": ""}, "title"),
     ({"format": "karaoke"}, "format"),
     ({"confidentiality": "secret"}, "confidentiality"),
@@ -151,10 +160,10 @@ def test_session_list_paginated_with_constant_queries(
 
 def test_patch_reschedule_by_staff(carol, session):
     response = client_for(carol).patch(f"/api/v1/sessions/{session.pk}/", {
-        "starts_at": "2027-10-31T09:00:00+02:00", "ends_at": "2027-10-31T10:00:00+02:00"},
+        "starts_at": "2031-10-27T09:00:00+02:00", "ends_at": "2031-10-27T10:00:00+02:00"},
         format="json")
     assert response.status_code == 200
-    assert response.json()["starts_at"] == "2027-10-31T07:00:00Z"
+    assert response.json()["starts_at"] == "2031-10-27T07:00:00Z"
 
 
 def test_patch_facilitator_only_ground_rules(fred, session):

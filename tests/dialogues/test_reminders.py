@@ -20,8 +20,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def program(org):
+    # Under way: its sessions start in the coming days; it ends on a fixed day.
     program = program_with_sides("North", "South", organization=org,
-                                 starts_on=date(2031, 3, 1), ends_on=date(2031, 3, 31))
+                                 starts_on=timezone.localdate() - timedelta(days=30),
+                                 ends_on=date(2031, 3, 31))
     reminders.default_schedule(sender=None, program=program)
     return program
 
@@ -273,6 +275,7 @@ def test_reminder_after_the_start_is_missed(program, session, bob, alice):
     accept(program, bob, alice)
     key = make_due(f"session_reminder:{session.pk}:{bob.pk}:-60")
     session.starts_at = timezone.now() - timedelta(minutes=1)
+    session.ends_at = session.starts_at + timedelta(hours=2)
     session.save()
     dispatch.dispatch_outbox()
     assert outcome(key) == ("missed", "the session had already started")

@@ -41,24 +41,25 @@ def create(program, actor, **overrides):
 # --- session_create ---
 
 
-def test_session_create_stores_utc_and_logs(program, alice):
-    start = dt.datetime(2027, 3, 29, 9, 0, tzinfo=NICOSIA)
+def test_session_create_stores_utc_and_logs(program_2031, alice):
+    program = program_2031
+    start = dt.datetime(2031, 3, 31, 9, 0, tzinfo=NICOSIA)
     session = create(program, alice, starts_at=start, ends_at=start + dt.timedelta(hours=2))
     session.refresh_from_db()
-    assert session.starts_at == dt.datetime(2027, 3, 29, 6, 0, tzinfo=dt.UTC)
+    assert session.starts_at == dt.datetime(2031, 3, 31, 6, 0, tzinfo=dt.UTC)
     assert session.starts_at.astimezone(NICOSIA).hour == 9
     log = ActivityLog.objects.get(verb="session.created")
     assert (log.actor, log.target_id, log.organization_id) == (alice, str(session.pk), program
                                                                .organization_id)
 
 
-def test_session_create_across_dst_keeps_the_wall_time(program, alice):
-    summer = dt.datetime(2027, 3, 29, 9, 0, tzinfo=NICOSIA)  # the day after clocks go forward
-    winter = dt.datetime(2026, 10, 26, 9, 0, tzinfo=NICOSIA)  # the day after they go back
-    a = create(program, alice, starts_at=summer, ends_at=summer + dt.timedelta(hours=1))
-    b = create(program, alice, starts_at=winter, ends_at=winter + dt.timedelta(hours=1))
-    assert a.starts_at.astimezone(dt.UTC) == dt.datetime(2027, 3, 29, 6, 0, tzinfo=dt.UTC)
-    assert b.starts_at.astimezone(dt.UTC) == dt.datetime(2026, 10, 26, 7, 0, tzinfo=dt.UTC)
+def test_session_create_across_dst_keeps_the_wall_time(program_2031, alice):
+    summer = dt.datetime(2031, 3, 31, 9, 0, tzinfo=NICOSIA)  # the day after clocks go forward
+    winter = dt.datetime(2031, 10, 27, 9, 0, tzinfo=NICOSIA)  # the day after they go back
+    a = create(program_2031, alice, starts_at=summer, ends_at=summer + dt.timedelta(hours=1))
+    b = create(program_2031, alice, starts_at=winter, ends_at=winter + dt.timedelta(hours=1))
+    assert a.starts_at.astimezone(dt.UTC) == dt.datetime(2031, 3, 31, 6, 0, tzinfo=dt.UTC)
+    assert b.starts_at.astimezone(dt.UTC) == dt.datetime(2031, 10, 27, 7, 0, tzinfo=dt.UTC)
 
 
 def test_session_create_unknown_timezone_refused(program, alice):

@@ -7,7 +7,7 @@ from icalendar import Calendar
 
 from dialogues import services
 from dialogues.models import RSVP, CalendarFeed, Outcome, Session
-from exchanges.models import ActivityLog
+from exchanges.models import ActivityLog, Program
 from tests.factories import (
     OutcomeFactory,
     RSVPFactory,
@@ -37,25 +37,28 @@ def session(program, facilitator):
 # --- Scheduling ---
 
 
-def test_schedule_form_stores_wall_time_in_chosen_zone(client, alice, program, facilitator):
+def test_schedule_form_stores_wall_time_in_chosen_zone(client, alice, program_2031,
+                                                       facilitator):
+    program = program_2031
     response = signed_in(client, alice).post(f"/programs/{program.pk}/sessions/new/", {
         "title": "Listening circle", "format": "storytelling",
-        "starts_at": "2027-03-29T09:00", "ends_at": "2027-03-29T11:00",
+        "starts_at": "2031-03-31T09:00", "ends_at": "2031-03-31T11:00",
         "timezone": "Europe/Nicosia", "confidentiality": "chatham_house",
         "facilitators": [facilitator.pk], "ground_rules": "",
     })
     session = Session.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/sessions/{session.pk}/"
-    assert session.starts_at == dt.datetime(2027, 3, 29, 6, 0, tzinfo=dt.UTC)
+    assert session.starts_at == dt.datetime(2031, 3, 31, 6, 0, tzinfo=dt.UTC)
+    assert session.timezone == "Asia/Nicosia"  # the old name is stored as its zone
     assert session.ground_rules == services.default_ground_rules("chatham_house")
     assert list(session.facilitators.all()) == [facilitator]
 
 
-def test_schedule_form_end_before_start_shows_error_beside_field(client, alice, program):
-    response = signed_in(client, alice).post(f"/programs/{program.pk}/sessions/new/", {
-        "title": "Circle", "format": "storytelling", "starts_at": "2027-03-29T09:00",
-        "ends_at": "2027-03-29T08:00", "timezone": "Asia/Nicosia", "confidentiality": "open",
+def test_schedule_form_end_before_start_shows_error_beside_field(client, alice, program_2031):
+    response = signed_in(client, alice).post(f"/programs/{program_2031.pk}/sessions/new/", {
+        "title": "Circle", "format": "storytelling", "starts_at": "2031-03-31T09:00",
+        "ends_at": "2031-03-31T08:00", "timezone": "Asia/Nicosia", "confidentiality": "open",
     })
     assert response.status_code == 200
     assert response.context["form"].errors == {"ends_at": ["The end must be after the start."]}
@@ -87,11 +90,12 @@ def test_schedule_page_for_participant_forbidden_and_other_org_draft_404(
 
 
 def test_edit_form_shows_wall_time_in_session_zone(client, alice, session):
-    Session.objects.filter(pk=session.pk).update(
-        starts_at=dt.datetime(2026, 10, 26, 7, 0, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2026, 10, 26, 9, 0, tzinfo=dt.UTC), timezone="Asia/Nicosia")
+    Program.objects.filter(pk=session.program_id).update(ends_on=dt.date(2031, 12, 31))
+    Session.objects.filter(pk=session.pk).update(  # the day after clocks go back
+        starts_at=dt.datetime(2031, 10, 27, 7, 0, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2031, 10, 27, 9, 0, tzinfo=dt.UTC), timezone="Asia/Nicosia")
     response = signed_in(client, alice).get(f"/sessions/{session.pk}/edit/")
-    assert 'value="2026-10-26T09:00"' in response.content.decode()
+    assert 'value="2031-10-27T09:00"' in response.content.decode()
 
 
 def test_cancel_page_cancels_with_reason(client, alice, session, participant):
@@ -226,7 +230,10 @@ def test_session_ics_download(client, session, participant):
 @pytest.mark.parametrize("rows", [1, 3])
 def test_agenda_groups_by_day_with_constant_queries(
         client, alice, program, facilitator, django_assert_max_num_queries, rows):
-    start = dt.datetime(2027, 5, 3, 9, 0, tzinfo=dt.UTC)
+    Program.objects.filter(pk=program.pk).update(starts_on=dt.date(2031, 3, 1),
+                                                 ends_on=dt.date(2031, 3, 31))
+    program.refresh_from_db()
+    start = dt.datetime(2031, 3, 3, 9, 0, tzinfo=dt.UTC)
     for i in range(rows):
         SessionFactory(program=program, starts_at=start + dt.timedelta(days=i),
                        ends_at=start + dt.timedelta(days=i, hours=2)).facilitators.add(
@@ -236,7 +243,7 @@ def test_agenda_groups_by_day_with_constant_queries(
         response = client.get(f"/programs/{program.pk}/sessions/")
     assert [day for day, _items in response.context["days"]] == [
         (start + dt.timedelta(days=i)).date() for i in range(rows)]
-    assert "Monday 3 May 2027" in response.content.decode()
+    assert "Monday 3 March 2031" in response.content.decode()
 
 
 @pytest.mark.parametrize("rows", [1, 3])
@@ -257,11 +264,13 @@ def test_my_sessions_upcoming_and_past_constant_queries(
 
 def test_my_sessions_shows_viewer_time_and_session_zone(client, program):
     person = accepted_participant(program, timezone="America/New_York")
+    Program.objects.filter(pk=program.pk).update(ends_on=dt.date(2031, 12, 31))
+    program.refresh_from_db()
     SessionFactory(program=program, timezone="Asia/Nicosia",
-                   starts_at=dt.datetime(2027, 3, 29, 6, 0, tzinfo=dt.UTC),
-                   ends_at=dt.datetime(2027, 3, 29, 8, 0, tzinfo=dt.UTC))
+                   starts_at=dt.datetime(2031, 3, 31, 6, 0, tzinfo=dt.UTC),
+                   ends_at=dt.datetime(2031, 3, 31, 8, 0, tzinfo=dt.UTC))
     html = signed_in(client, person).get("/me/sessions/").content.decode()
-    assert ("Mon 29 Mar 2027, 02:00 (New York, UTC−4) · Mon 29 Mar 2027, 09:00 (Nicosia, UTC+3)"
+    assert ("Mon 31 Mar 2031, 02:00 (New York, UTC−4) · Mon 31 Mar 2031, 09:00 (Nicosia, UTC+3)"
             in html)
 
 
@@ -302,8 +311,9 @@ def test_calendar_feed_revoke_kills_old_url(client, participant):
 
 def test_session_page_times_in_viewer_zone(client, program, session):
     viewer = UserFactory(timezone="Asia/Kolkata")
+    Program.objects.filter(pk=session.program_id).update(ends_on=dt.date(2031, 12, 31))
     Session.objects.filter(pk=session.pk).update(
-        starts_at=dt.datetime(2027, 3, 29, 9, 0, tzinfo=ZoneInfo("Asia/Nicosia")),
-        ends_at=dt.datetime(2027, 3, 29, 11, 0, tzinfo=ZoneInfo("Asia/Nicosia")))
+        starts_at=dt.datetime(2031, 3, 31, 9, 0, tzinfo=ZoneInfo("Asia/Nicosia")),
+        ends_at=dt.datetime(2031, 3, 31, 11, 0, tzinfo=ZoneInfo("Asia/Nicosia")))
     html = signed_in(client, viewer).get(f"/sessions/{session.pk}/").content.decode()
-    assert "Mon 29 Mar 2027, 11:30 (Kolkata, UTC+5:30)" in html
+    assert "Mon 31 Mar 2031, 11:30 (Kolkata, UTC+5:30)" in html

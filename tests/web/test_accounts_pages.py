@@ -117,8 +117,10 @@ def test_profile_research_consent_can_be_withdrawn(client, bob):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"timezone": "Mars/Olympus"}, "timezone",
-         "Select a valid choice. Mars/Olympus is not one of the available choices."),
+        ({"timezone": "Mars/Olympus"}, "timezone",  # the API's message: one timezone rule
+         "Mars/Olympus is not a known IANA timezone name (e.g. Asia/Nicosia)."),
+        ({"timezone": "localtime"}, "timezone",
+         "localtime is not a known IANA timezone name (e.g. Asia/Nicosia)."),
         ({"display_name": ""}, "display_name", "This field is required."),
         ({"language": "xx"}, "language",
          "Select a valid choice. xx is not one of the available choices."),

@@ -207,6 +207,18 @@ class Command(BaseCommand):
                           "context": {"application": app.pk, "program": program.pk}},
             )
 
+    @staticmethod
+    def _session_days(program, offsets):
+        """Days from today when the program covers them all, else spread over its dates:
+        a session always lies within its program's dates."""
+        today = timezone.localdate()
+        days = [today + timedelta(days=offset) for offset in offsets]
+        if program.starts_on <= days[0] and days[-1] <= program.ends_on:
+            return days
+        span = (program.ends_on - program.starts_on).days
+        return [program.starts_on + timedelta(days=span * i // len(offsets))
+                for i in range(len(offsets))]
+
     def _sessions(self, program, users):
         tz = ZoneInfo("Asia/Nicosia")
         accepted = Application.objects.filter(program=program, status=ApplicationStatus.ACCEPTED)
@@ -217,8 +229,10 @@ class Command(BaseCommand):
             (10, "Joint ideas for the buffer zone", SessionFormat.JOINT_BRAINSTORMING,
              Confidentiality.OFF_RECORD),
         ]
-        for day, title, fmt, rule in plans:
-            start = datetime.combine(timezone.localdate() + timedelta(days=day), time(18, 0), tz)
+        today = timezone.localdate()
+        for day, (title, fmt, rule) in zip(self._session_days(program, [p[0] for p in plans]),
+                                           [p[1:] for p in plans], strict=True):
+            start = datetime.combine(day, time(18, 0), tz)
             session = Session.objects.create(
                 program=program, title=title, format=fmt, starts_at=start,
                 ends_at=start + timedelta(hours=2), timezone="Asia/Nicosia",
@@ -234,9 +248,9 @@ class Command(BaseCommand):
                     session=session, participant_id=app.applicant_id, response="yes",
                     ground_rules_accepted_at=None if rule == Confidentiality.OPEN else
                     timezone.now(),
-                    attended=True if day < 0 else None,
+                    attended=True if day < today else None,
                 )
-            if day < 0:
+            if day < today:
                 Outcome.objects.create(
                     session=session, kind="idea", author=users["facilitator@parley.example"],
                     text="A joint youth choir rehearsing on both sides of the line.",
