@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from core.validity import canonical_timezones, known_timezones
-from dialogues import reminders, services
+from dialogues import services
 from dialogues.models import Session
+from dialogues.reminders import services as reminders
 from exchanges import services as exchange_services
 from exchanges.models import Program
 from participants.models import Notification
