@@ -28,12 +28,13 @@ class Renderer:
 
     def __init__(self):
         self.broken: set[int] = set()
+        self.attachments: list[tuple[str, bytes, str]] = []
 
     def __call__(self, notification):
         if notification.pk in self.broken:
             raise KeyError("a template variable is missing")
         return messages.Email(subject=f"Note {notification.pk}", text="Hello",
-                              html="<p>Hello</p>")
+                              html="<p>Hello</p>", attachments=self.attachments)
 
 
 @pytest.fixture(autouse=True)
@@ -98,6 +99,20 @@ def test_a_refused_recipient_does_not_leave_the_connection_open(smtp):
     assert (result.failed, result.sent) == (1, 1)
     # The refusal closes the connection; the next message opens a fresh one.
     assert (smtp.connections, smtp.quits) == (2, 2)
+
+
+def test_the_message_carries_subject_text_html_and_attachments(smtp, renderer):
+    renderer.attachments = [("invite.ics", b"BEGIN:VCALENDAR", "text/calendar")]
+    row, = due_rows(1)
+    dispatch.dispatch_outbox()
+    [received] = smtp.messages
+    assert received["Subject"] == f"Note {row.pk}"
+    assert received["To"] == row.recipient.email
+    parts = {part.get_content_type(): part for part in received.walk()}
+    assert parts["text/plain"].get_payload(decode=True).strip() == b"Hello"
+    assert parts["text/html"].get_payload(decode=True).strip() == b"<p>Hello</p>"
+    assert parts["text/calendar"].get_filename() == "invite.ics"
+    assert parts["text/calendar"].get_payload(decode=True) == b"BEGIN:VCALENDAR"
 
 
 def test_a_run_with_nothing_to_send_opens_no_connection(smtp):
@@ -301,6 +316,15 @@ def test_a_temporary_refusal_on_the_last_attempt_fails_the_row(server, settings)
     last.refresh_from_db()
     assert (last.status, last.attempts) == ("failed", 3)
     assert_retried_later(earlier, attempts=2, error="450")
+
+
+def test_a_long_error_is_kept_to_its_first_2000_characters(server):
+    row, = due_rows(1)
+    server.replies[row.recipient.email] = smtplib.SMTPDataError(451, "x" * 3000)
+    dispatch.dispatch_outbox()
+    row.refresh_from_db()
+    assert len(row.last_error) == 2000
+    assert row.last_error.startswith("SMTPDataError: (451, 'xxx")
 
 
 def test_backoff_grows_with_the_attempts_made(server):
