@@ -427,6 +427,26 @@ def test_a_run_sweeps_expired_claims_first_and_sends_them(server, settings):
     assert (row.status, row.attempts) == ("sent", 2)
 
 
+def test_a_swept_claim_is_released_with_the_reason_and_the_time(settings):
+    settings.OUTBOX_LEASE_SECONDS, settings.OUTBOX_MAX_ATTEMPTS = 60, 3
+    now = timezone.now()
+    retry, last = due_rows(2)
+    Notification.objects.filter(pk=retry.pk).update(
+        status="sending", attempts=1, claimed_at=now - timedelta(hours=1))
+    Notification.objects.filter(pk=last.pk).update(
+        status="sending", attempts=2, claimed_at=now - timedelta(hours=1))
+    assert dispatch.sweep_expired_claims(now=now) == 1
+    retry.refresh_from_db()
+    last.refresh_from_db()
+    assert (retry.status, retry.attempts, retry.claimed_at, retry.updated_at) == (
+        "pending", 2, None, now)
+    assert (last.status, last.attempts, last.claimed_at, last.updated_at) == (
+        "failed", 3, None, now)
+    for row in (retry, last):
+        assert row.last_error == (
+            "claim expired: the worker stopped before recording the outcome")
+
+
 def test_a_claim_younger_than_the_lease_is_not_swept(settings):
     settings.OUTBOX_LEASE_SECONDS = 60
     row, = due_rows(1)
@@ -444,14 +464,34 @@ def test_claims_take_the_oldest_due_rows_first():
     assert [row.pk for row in claimed] == [rows[2].pk, rows[0].pk]
 
 
-def test_a_claim_records_who_holds_it_and_since_when():
+def test_a_claim_records_since_when_it_is_held():
     row, = due_rows(1)
     now = timezone.now()
     [claimed] = dispatch.claim_due(limit=1, now=now)
     row.refresh_from_db()
-    assert (row.status, row.claimed_at) == ("sending", now)
+    assert (row.status, row.claimed_at, row.updated_at) == ("sending", now, now)
     assert claimed.claimed_at == now
-    assert claimed.recipient == row.recipient
+
+
+def test_claimed_rows_come_with_their_recipients(django_assert_num_queries):
+    due_rows(3)
+    claimed = dispatch.claim_due(limit=3)
+    with django_assert_num_queries(0):
+        assert all(row.recipient.email for row in claimed)
+
+
+def test_only_pending_rows_take_the_places_of_a_claim():
+    NotificationFactory(kind=KIND, status="sent", due_at=timezone.now() - timedelta(days=9))
+    NotificationFactory(kind=KIND, status="failed", due_at=timezone.now() - timedelta(days=9))
+    pending, = due_rows(1)
+    assert [row.pk for row in dispatch.claim_due(limit=2)] == [pending.pk]
+
+
+def test_a_claim_returns_only_its_own_rows_even_claimed_at_the_same_instant():
+    now = timezone.now()
+    other, mine = due_rows(2)
+    Notification.objects.filter(pk=other.pk).update(status="sending", claimed_at=now)
+    assert [row.pk for row in dispatch.claim_due(limit=5, now=now)] == [mine.pk]
 
 
 def test_release_gives_rows_back_without_an_attempt_and_counts_them():
