@@ -159,15 +159,27 @@ def mutate(module: str, tests: list[str], *, seconds_left: float, children: int)
     return score
 
 
+# One process prints every survivor's diff (one `mutmut show` each costs seconds).
+_SHOW_DIFFS = """
+import sys
+from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+for name in sys.argv[1:]:
+    print("@@@", name)
+    print(get_diff_for_mutant(name, path=find_mutant(name).path))
+"""
+
+
 def show_survivors(score: Score) -> None:
+    if not score.survivors:
+        return
     work = WORK / score.module.removesuffix(".py").replace("/", ".")
-    for name in score.survivors:
-        shown = subprocess.run([MUTMUT, "show", name], cwd=work, env=_environment(work),
-                               capture_output=True, text=True).stdout
-        changed = [line for line in shown.splitlines()
-                   if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-        print(f"  {score.statuses[name]}: {name}")
-        for line in changed:
+    shown = subprocess.run([sys.executable, "-c", _SHOW_DIFFS, *score.survivors], cwd=work,
+                           env=_environment(work), capture_output=True, text=True).stdout
+    for line in shown.splitlines():
+        if line.startswith("@@@ "):
+            name = line.removeprefix("@@@ ")
+            print(f"  {score.statuses[name]}: {name}")
+        elif line[:1] in "+-" and not line.startswith(("+++", "---")):
             print(f"      {line}")
 
 
