@@ -16,7 +16,7 @@ from django.utils import timezone
 from participants import dispatch, messages
 from participants.models import Notification
 from tests.factories import NotificationFactory
-from tests.reliability.smtp import SmtpSink
+from tests.reliability.smtp import SmtpSink, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,8 @@ def test_a_refused_recipient_does_not_leave_the_connection_open(smtp):
 
 
 def test_the_message_carries_subject_text_html_and_attachments(smtp, renderer):
-    renderer.attachments = [("invite.ics", b"BEGIN:VCALENDAR", "text/calendar")]
+    # No extension to guess from: the type must be the one the message gives.
+    renderer.attachments = [("invite", b"BEGIN:VCALENDAR", "text/calendar")]
     row, = due_rows(1)
     dispatch.dispatch_outbox()
     [received] = smtp.messages
@@ -111,7 +112,7 @@ def test_the_message_carries_subject_text_html_and_attachments(smtp, renderer):
     parts = {part.get_content_type(): part for part in received.walk()}
     assert parts["text/plain"].get_payload(decode=True).strip() == b"Hello"
     assert parts["text/html"].get_payload(decode=True).strip() == b"<p>Hello</p>"
-    assert parts["text/calendar"].get_filename() == "invite.ics"
+    assert parts["text/calendar"].get_filename() == "invite"
     assert parts["text/calendar"].get_payload(decode=True) == b"BEGIN:VCALENDAR"
 
 
@@ -280,7 +281,10 @@ def test_only_5xx_replies_are_permanent(server, code, outcome):
     assert statuses([other]) == ["sent"]
 
 
-@pytest.mark.parametrize(("code", "outcome"), [(452, "pending"), (552, "failed")])
+@pytest.mark.parametrize(("code", "outcome"), [
+    (452, "pending"), (499, "pending"), (500, "failed"), (552, "failed"), (599, "failed"),
+    (600, "pending"),
+])
 def test_the_same_boundary_holds_for_a_refused_message(server, code, outcome):
     row, = due_rows(1)
     server.replies[row.recipient.email] = smtplib.SMTPDataError(code, b"reply text")
@@ -335,6 +339,17 @@ def test_backoff_grows_with_the_attempts_made(server):
     row.refresh_from_db()
     wait = row.due_at - timezone.now()
     assert timedelta(seconds=230) < wait <= timedelta(seconds=240)  # 60 s × 2²
+
+
+def test_a_message_sent_on_its_own_connection_still_reports_failure(settings):
+    # deliver() without a batch's connection opens its own: an error must still count.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    row, = due_rows(1)
+    [claimed] = dispatch.claim_due(limit=1)
+    assert dispatch.deliver(claimed) == "unreachable"
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("pending", 1)
 
 
 def test_the_connection_is_closed_after_each_batch(server):
@@ -500,6 +515,20 @@ def test_release_gives_rows_back_without_an_attempt_and_counts_them():
     Notification.objects.filter(pk=rows[2].pk).update(claimed_at=timezone.now() + timedelta(1))
     assert dispatch.release(claimed) == 2  # the third was re-claimed by someone else
     assert statuses(rows) == ["pending", "pending", "sending"]
+
+
+def test_retrying_failed_rows_makes_them_due_now_unclaimed_and_fresh():
+    long_ago = timezone.now() - timedelta(days=3)
+    row, = due_rows(1)
+    Notification.objects.filter(pk=row.pk).update(
+        status="failed", attempts=6, due_at=long_ago, claimed_at=long_ago,
+        last_error="550 no such user", updated_at=long_ago)
+    before = timezone.now()
+    assert dispatch.retry_failed(notifications=Notification.objects.all()) == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error, row.claimed_at) == ("pending", 0, "", None)
+    assert before <= row.due_at <= timezone.now()
+    assert row.updated_at == row.due_at
 
 
 # --- Who gets nothing ---------------------------------------------------------------------
