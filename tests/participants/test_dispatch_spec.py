@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from participants import dispatch, messages
 from participants.models import Notification
@@ -33,6 +33,7 @@ class Renderer:
     def __call__(self, notification):
         if notification.pk in self.broken:
             raise KeyError("a template variable is missing")
+        self.rendered_in = (translation.get_language(), timezone.get_current_timezone_name())
         return messages.Email(subject=f"Note {notification.pk}", text="Hello",
                               html="<p>Hello</p>", attachments=self.attachments)
 
@@ -399,6 +400,13 @@ def test_a_message_that_never_renders_fails_after_the_last_attempt(server, rende
     broken.refresh_from_db()
     assert (broken.status, broken.attempts) == ("failed", 2)
     assert server.opened == 0
+
+
+def test_a_message_is_rendered_in_the_recipients_language_and_time_zone(server, renderer):
+    due_rows(1, recipient__language="fr", recipient__timezone="Asia/Nicosia")
+    dispatch.dispatch_outbox()
+    assert renderer.rendered_in == ("fr", "Asia/Nicosia")
+    assert translation.get_language() != "fr"  # only while rendering
 
 
 def test_a_sent_row_records_its_subject_time_and_attempt(server):
