@@ -517,6 +517,44 @@ def test_a_claim_returns_only_its_own_rows_even_claimed_at_the_same_instant():
     assert [row.pk for row in dispatch.claim_due(limit=5, now=now)] == [mine.pk]
 
 
+def test_releasing_a_row_already_sent_leaves_it_sent(server):
+    row, = due_rows(1)
+    [claimed] = dispatch.claim_due(limit=1)
+    assert dispatch.deliver(claimed) == "sent"
+    assert (claimed.status, claimed.attempts, claimed.claimed_at) == ("sent", 1, None)
+    assert dispatch.release([claimed]) == 0
+    assert statuses([row]) == ["sent"]
+
+
+def test_an_outcome_for_a_lost_claim_is_not_recorded_and_is_logged(server, caplog):
+    row, = due_rows(1)
+    [claimed] = dispatch.claim_due(limit=1)
+    Notification.objects.filter(pk=row.pk).update(claimed_at=timezone.now() + timedelta(1))
+    with caplog.at_level("WARNING", logger="participants.dispatch"):
+        dispatch.deliver(claimed)
+    assert statuses([row]) == ["sending"]
+    assert f"claim on message {row.pk} was lost" in caplog.text
+
+
+def test_a_sweep_that_only_fails_rows_is_logged(settings, caplog):
+    settings.OUTBOX_LEASE_SECONDS, settings.OUTBOX_MAX_ATTEMPTS = 60, 1
+    row, = due_rows(1)
+    Notification.objects.filter(pk=row.pk).update(
+        status="sending", claimed_at=timezone.now() - timedelta(hours=1))
+    with caplog.at_level("WARNING", logger="participants.dispatch"):
+        assert dispatch.sweep_expired_claims() == 0
+    assert "0 expired claims back to pending, 1 failed" in caplog.text
+
+
+def test_a_recorded_outcome_updates_the_rows_time(server):
+    row, = due_rows(1)
+    Notification.objects.filter(pk=row.pk).update(updated_at=timezone.now() - timedelta(days=1))
+    before = timezone.now()
+    dispatch.dispatch_outbox()
+    row.refresh_from_db()
+    assert row.updated_at >= before
+
+
 def test_release_gives_rows_back_without_an_attempt_and_counts_them():
     rows = due_rows(3)
     claimed = dispatch.claim_due(limit=3)
