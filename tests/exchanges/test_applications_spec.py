@@ -63,6 +63,59 @@ def test_a_duplicate_caught_by_the_database_is_already_applied(org, monkeypatch)
     assert not Notification.objects.exists()
 
 
+def test_an_application_without_motivation_has_none(org):
+    program = program_with_sides(organization=org)
+    application = services.application_submit(program=program, side=program.sides.first(),
+                                              applicant=UserFactory())
+    assert Application.objects.get(pk=application.pk).motivation == ""
+
+
+def test_one_application_per_person_and_program_not_per_person_or_program(org):
+    first, second = program_with_sides(organization=org), program_with_sides(organization=org)
+    person, other = UserFactory(), UserFactory()
+    for program, applicant in ((first, person), (second, person), (first, other)):
+        services.application_submit(program=program, side=program.sides.first(),
+                                    applicant=applicant)
+    assert Application.objects.count() == 3
+
+
+@pytest.mark.parametrize(("setup", "code", "message"), [
+    ("twice", "already_applied", "You have already applied to this program."),
+    ("draft", "not_open", "This program is not open for applications."),
+])
+def test_refusals_to_apply_say_why(org, setup, code, message):
+    program = program_with_sides(organization=org,
+                                 status="draft" if setup == "draft" else "published")
+    applicant = UserFactory()
+    if setup == "twice":
+        ApplicationFactory(program=program, side=program.sides.first(), applicant=applicant)
+    with pytest.raises(Conflict) as error:
+        services.application_submit(program=program, side=program.sides.first(),
+                                    applicant=applicant)
+    assert (error.value.code, error.value.message) == (code, message)
+
+
+def test_a_side_of_another_program_is_refused_with_the_rule(org):
+    program = program_with_sides(organization=org)
+    with pytest.raises(ValidationError) as error:
+        services.application_submit(program=program, side=program_with_sides().sides.first(),
+                                    applicant=UserFactory())
+    assert error.value.message_dict == {"side": ["Choose one of this program's sides."]}
+
+
+def test_applying_and_withdrawing_take_a_bounded_number_of_queries(
+        org, django_assert_max_num_queries):
+    # Validation skips the relations it was given and the constraints the service
+    # checks itself; each of those would cost a query.
+    program = program_with_sides(organization=org)
+    side, applicant = program.sides.first(), UserFactory()
+    with django_assert_max_num_queries(12):
+        application = services.application_submit(program=program, side=side,
+                                                  applicant=applicant)
+    with django_assert_max_num_queries(8):
+        services.application_withdraw(application=application, actor=applicant)
+
+
 def test_applying_logs_the_side_and_the_organization(org):
     program = program_with_sides(organization=org)
     side = program.sides.last()
@@ -94,7 +147,29 @@ def test_withdrawing_sends_the_applicant_no_notice(org, status):
     assert reload(application) == ["withdrawn"]
     assert not Notification.objects.exists()
     entry = ActivityLog.objects.get(verb="application.withdrawn")
-    assert entry.data == {"from": status, "side": application.side_id}
+    assert (entry.actor, entry.data) == (
+        application.applicant, {"from": status, "side": application.side_id})
+
+
+def test_withdrawing_twice_says_it_is_already_withdrawn(org):
+    program = program_with_sides(organization=org)
+    application = ApplicationFactory(program=program, side=program.sides.first(),
+                                     status="withdrawn")
+    with pytest.raises(Conflict) as error:
+        services.application_withdraw(application=application, actor=application.applicant)
+    assert (error.value.code, error.value.message) == (
+        "invalid_transition", "This application is already withdrawn.")
+
+
+def test_a_seat_freed_by_withdrawing_is_logged_as_given_by_the_one_who_left(org):
+    program = program_with_sides("A", "B", organization=org, capacity=2)
+    a = program.sides.first()
+    seated = ApplicationFactory(program=program, side=a, status="accepted")
+    waiting = ApplicationFactory(program=program, side=a, status="waitlisted")
+    services.application_withdraw(application=seated, actor=seated.applicant)
+    assert reload(waiting) == ["accepted"]
+    promoted = ActivityLog.objects.get(verb="application.promoted")
+    assert promoted.actor == seated.applicant
 
 
 def test_withdrawing_a_seat_not_taken_promotes_nobody(org):
@@ -121,7 +196,7 @@ def test_withdrawing_records_when_it_happened(org):
 def test_only_the_applicant_may_withdraw_even_staff(org, alice):
     program = program_with_sides(organization=org)
     application = ApplicationFactory(program=program, side=program.sides.first())
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Only the applicant can withdraw"):
         services.application_withdraw(application=application, actor=alice)
     assert reload(application) == ["pending"]
 
@@ -258,6 +333,13 @@ def test_side_seats_count_each_status_per_side(org):
     assert (seats_a.side, seats_a.seats, seats_a.accepted, seats_a.waitlisted,
             seats_a.pending) == (a, 10, 3, 2, 1)
     assert (seats_b.side, seats_b.accepted, seats_b.waitlisted, seats_b.pending) == (b, 0, 0, 1)
+
+
+def test_seats_of_sides_already_fetched_cost_one_query(org, django_assert_num_queries):
+    program = program_with_sides("A", "B", organization=org)
+    sides = list(program.sides.all())
+    with django_assert_num_queries(1):
+        services.side_seats(program, sides)
 
 
 def test_parity_divides_the_capacity_by_the_number_of_sides_rounding_down(org):
