@@ -63,7 +63,8 @@ def test_a_duplicate_caught_by_the_database_is_already_applied(org, monkeypatch)
     with pytest.raises(Conflict) as error:
         services.application_submit(program=program, side=program.sides.first(),
                                     applicant=UserFactory())
-    assert error.value.code == "already_applied"
+    assert (error.value.code, error.value.message) == (
+        "already_applied", "You have already applied to this program.")
     assert not Notification.objects.exists()
 
 
@@ -200,7 +201,8 @@ def test_withdrawing_records_when_it_happened(org):
 def test_only_the_applicant_may_withdraw_even_staff(org, alice):
     program = program_with_sides(organization=org)
     application = ApplicationFactory(program=program, side=program.sides.first())
-    with pytest.raises(PermissionDenied, match="Only the applicant can withdraw"):
+    with pytest.raises(PermissionDenied,
+                       match=r"^Only the applicant can withdraw an application\.$"):
         services.application_withdraw(application=application, actor=alice)
     assert reload(application) == ["pending"]
 
@@ -228,8 +230,9 @@ def test_a_decision_is_saved_with_its_time_notice_log_and_signal(org, alice):
     assert heard == [(Application, application.pk, "waitlisted", "pending")]
     assert notices(application) == ["application_waitlisted"]
     entry = ActivityLog.objects.get(verb="application.waitlisted")
-    assert (entry.actor, entry.organization_id, entry.data) == (
-        alice, org.pk, {"from": "pending", "side": application.side_id})
+    assert (entry.actor, entry.organization_id, entry.target_type, entry.target_id) == (
+        alice, org.pk, "application", str(application.pk))
+    assert entry.data == {"from": "pending", "side": application.side_id}
 
 
 def test_a_refused_transition_says_what_cannot_become_what(org, alice):

@@ -28,6 +28,12 @@ def refused_field(call) -> set[str]:
     return set(error.value.message_dict)
 
 
+def refusal(call) -> dict:
+    with pytest.raises(ValidationError) as error:
+        call()
+    return error.value.message_dict
+
+
 # --- Registration ---------------------------------------------------------------------------
 
 
@@ -66,7 +72,8 @@ def test_bad_registration_fields_are_refused_naming_the_field(overrides, field):
 
 def test_an_email_already_registered_in_any_case_is_refused():
     UserFactory(email="taken@example.org")
-    assert refused_field(lambda: register(email="TAKEN@example.org")) == {"email"}
+    assert refusal(lambda: register(email="TAKEN@example.org")) == {
+        "email": ["An account with this email already exists."]}
     assert User.objects.count() == 1
 
 
@@ -132,6 +139,13 @@ def test_consent_keeps_the_time_it_was_first_given():
     user = UserFactory(research_consent_at=first)
     services.user_set_research_consent(user=user, consent=True)
     assert User.objects.get(pk=user.pk).research_consent_at == first
+
+
+def test_consent_saves_nothing_else():
+    user = UserFactory(display_name="Stored")
+    user.display_name = "only in memory"
+    services.user_set_research_consent(user=user, consent=True)
+    assert User.objects.get(pk=user.pk).display_name == "Stored"
 
 
 def test_consent_given_now_is_dated_now_and_withdrawing_clears_it():
