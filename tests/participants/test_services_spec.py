@@ -77,6 +77,12 @@ def test_an_email_already_registered_in_any_case_is_refused():
     assert User.objects.count() == 1
 
 
+def test_a_taken_email_is_reported_before_the_password_is_judged():
+    UserFactory(email="taken@example.org")
+    assert refused_field(lambda: register(email="taken@example.org", password="123")) == {
+        "email"}
+
+
 def test_a_concurrent_registration_with_the_same_email_is_a_duplicate(monkeypatch):
     def lost_the_race(self, *args, **kwargs):
         raise IntegrityError("UNIQUE constraint failed: participants_user.email")
