@@ -45,6 +45,7 @@ class Score:
     statuses: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     out_of_time: bool = False
+    broken: bool = False  # mutmut stopped on its own, e.g. the tests fail unmutated
 
     @property
     def caught(self) -> int:
@@ -56,7 +57,7 @@ class Score:
 
     @property
     def finished(self) -> bool:
-        return not self.out_of_time and all(
+        return not self.out_of_time and not self.broken and all(
             status in CAUGHT | MISSED for status in self.statuses.values())
 
     @property
@@ -66,7 +67,8 @@ class Score:
 
     def line(self) -> str:
         total = len(self.statuses)
-        state = "" if self.finished else "  (unfinished: out of time)"
+        state = ("" if self.finished else "  (mutmut failed: see its log)" if self.broken
+                 else "  (unfinished: out of time)")
         return (f"{self.module:<40} {self.caught:>4}/{total:<4} caught  {self.percent:5.1f} %"
                 f"  {self.seconds:5.0f} s{state}")
 
@@ -133,8 +135,12 @@ def _results(work: Path, env: dict[str, str]) -> dict[str, str]:
     return statuses
 
 
+def _workspace(module: str) -> Path:
+    return WORK / module.removesuffix(".py").replace("/", ".")
+
+
 def mutate(module: str, tests: list[str], *, seconds_left: float, children: int) -> Score:
-    work = WORK / module.removesuffix(".py").replace("/", ".")
+    work = _workspace(module)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     _copy_work_tree(work)
@@ -152,6 +158,7 @@ def mutate(module: str, tests: list[str], *, seconds_left: float, children: int)
             os.killpg(run.pid, signal.SIGTERM)
             run.wait()
             score.out_of_time = True
+    score.broken = not score.out_of_time and run.returncode != 0
     score.seconds = time.monotonic() - started
     score.statuses = _results(work, env)
     if not score.statuses:
@@ -172,7 +179,7 @@ for name in sys.argv[1:]:
 def show_survivors(score: Score) -> None:
     if not score.survivors:
         return
-    work = WORK / score.module.removesuffix(".py").replace("/", ".")
+    work = _workspace(score.module)
     shown = subprocess.run([sys.executable, "-c", _SHOW_DIFFS, *score.survivors], cwd=work,
                            env=_environment(work), capture_output=True, text=True).stdout
     for line in shown.splitlines():
@@ -232,7 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     for score in too_low:
         print(f"mutate: {score.module} scores {score.percent:.1f} %, "
               f"under its floor of {floor[score.module]:g} %")
-    return 1 if too_low else 0
+    broken = [score for score in scores if score.broken]
+    for score in broken:
+        print(f"mutate: mutmut failed on {score.module}; see {_workspace(score.module)}/"
+              "mutmut.log")
+    return 1 if too_low or broken else 0
 
 
 if __name__ == "__main__":
