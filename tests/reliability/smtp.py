@@ -55,8 +55,8 @@ class _CountingController(Controller):
 class SmtpSink:
     """Start, stop and start again on the same port; `messages` keeps everything received.
 
-    `connections` counts the connections clients opened and `quits` those they closed
-    with QUIT (a client that drops its socket without QUIT is not counted there).
+    `connections` counts the connections clients opened since the last start and `quits`
+    those they closed with QUIT (a client that drops its socket is not counted there).
     """
 
     def __init__(self, port: int | None = None):
