@@ -122,9 +122,15 @@ def test_attendees_by_side_then_name_and_the_headcount(program, session):
 
 
 def test_someone_without_an_application_counts_under_no_side(session):
-    RSVPFactory(session=session, participant=UserFactory(), response="yes", attended=True)
+    # An application to another program gives no side here; another session's answers
+    # are not counted.
+    elsewhere = SessionFactory()
+    person = accepted_participant(elsewhere.program)
+    RSVPFactory(session=session, participant=person, response="yes", attended=True)
+    RSVPFactory(session=elsewhere, participant=person, response="yes")
     assert selectors.headcount_by_side(list(selectors.attendees_of(session))) == [
         selectors.SideCount(name="", yes=1, attended=1)]
+    assert selectors.yes_count(session) == 1
 
 
 def test_outcomes_in_the_order_they_were_written(session):
