@@ -217,6 +217,25 @@ def test_a_rule_removed_cancels_its_pending_rows_with_the_reason(program, alice)
     assert rows[-30].status == "pending"
 
 
+def test_a_rule_kept_leaves_its_pending_rows_as_they_are(program, alice):
+    set_rules(program, alice, (REMINDER, -60), (REMINDER, -30))
+    SessionFactory(program=program)
+    accepted(program, alice)
+    Notification.objects.filter(kind=REMINDER).update(attempts=2, last_error="451 busy")
+    set_rules(program, alice, (REMINDER, -30))
+    kept = Notification.objects.get(kind=REMINDER, context__offset=-30)
+    assert (kept.status, kept.attempts, kept.last_error) == ("pending", 2, "451 busy")
+
+
+def test_a_new_sessions_rows_belong_to_the_programs_organization(program, alice):
+    set_rules(program, alice, (REMINDER, -60))
+    accepted(program, alice)
+    session = SessionFactory(program=program)
+    reminders.session_created(session=session)
+    row = Notification.objects.get(context__session=session.pk)
+    assert row.organization_id == program.organization_id
+
+
 def test_rows_of_other_programs_are_left_alone_by_a_schedule_change(program, alice, org):
     other = program_with_sides(organization=org)
     set_rules(other, alice, (REMINDER, -60))
