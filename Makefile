@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint bench clean
+.PHONY: run test install migrate demo lint bench mutate clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -35,6 +35,11 @@ lint: install
 
 bench: install
 	$(PY) -m bench
+
+## Mutation testing of the services, selectors and dispatcher (minutes; not in `make test`).
+## One module: make mutate MODULES=participants/outbox/dispatch.py
+mutate: install
+	$(PY) -m bench.mutate $(MODULES)
 
 clean:
 	rm -rf var/ .pytest_cache

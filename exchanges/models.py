@@ -6,7 +6,7 @@ from datetime import UTC
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -347,7 +347,10 @@ class Application(models.Model):
         choices=ApplicationStatus.choices,
         default=ApplicationStatus.PENDING,
     )
-    motivation = models.TextField(_("motivation"), max_length=4000, blank=True)
+    # A TextField's max_length only sizes form widgets; the validator makes full_clean()
+    # (and so every service) enforce it too.
+    motivation = models.TextField(_("motivation"), max_length=4000, blank=True,
+                                  validators=[MaxLengthValidator(4000)])
     created_at = models.DateTimeField(_("applied at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 

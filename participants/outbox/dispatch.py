@@ -175,8 +175,12 @@ def deliver(notification: Notification, *, smtp=None) -> str:
     except Exception as exc:
         if smtp is not None:
             _close_quietly(smtp)  # a broken connection is reopened by the next message
-        outcome = _failed_attempt(notification, exc, permanent=_is_permanent(exc))
-        return "unreachable" if outcome == "retried" and _server_unreachable(exc) else outcome
+        # A server that cannot be reached or refuses service took no message: whatever
+        # its reply code, nothing says this message is undeliverable.
+        unreachable = _server_unreachable(exc)
+        outcome = _failed_attempt(notification, exc,
+                                  permanent=_is_permanent(exc) and not unreachable)
+        return "unreachable" if outcome == "retried" and unreachable else outcome
     _finish(notification, status=NotificationStatus.SENT, sent_at=timezone.now(),
             subject=email.subject, last_error="", attempts=notification.attempts + 1)
     return "sent"

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 
 def free_port() -> int:
@@ -27,6 +28,11 @@ class _Recorder:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_QUIT(self, server, session, envelope):  # noqa: N802
+        with self.sink.lock:
+            self.sink.quits += 1
+        return "221 Bye"
+
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         message = email.message_from_bytes(envelope.content)
         with self.sink.lock:
@@ -34,13 +40,31 @@ class _Recorder:
         return "250 Message accepted for delivery"
 
 
+class _CountingSMTP(SMTP):
+    def connection_made(self, transport):
+        with self.event_handler.sink.lock:
+            self.event_handler.sink.connections += 1
+        super().connection_made(transport)
+
+
+class _CountingController(Controller):
+    def factory(self):
+        return _CountingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpSink:
-    """Start, stop and start again on the same port; `messages` keeps everything received."""
+    """Start, stop and start again on the same port; `messages` keeps everything received.
+
+    `connections` counts the connections clients opened since the last start and `quits`
+    those they closed with QUIT (a client that drops its socket is not counted there).
+    """
 
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.messages: list[email.message.Message] = []
         self.refuse: set[str] = set()
+        self.connections = 0
+        self.quits = 0
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -49,8 +73,11 @@ class SmtpSink:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> SmtpSink:
-        self._controller = Controller(_Recorder(self), hostname="127.0.0.1", port=self.port)
+        self._controller = _CountingController(_Recorder(self), hostname="127.0.0.1",
+                                               port=self.port)
         self._controller.start()
+        with self.lock:  # start() opened a connection of its own to check the server is up
+            self.connections = self.quits = 0
         return self
 
     def stop(self) -> None:

@@ -1,0 +1,307 @@
+"""Exchanges' read rules, one by one: roles, visibility, personal data, catalogue, logs."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from exchanges import selectors
+from exchanges.models import ActivityLog
+from tests.factories import (
+    ApplicationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ProgramFactory,
+    SideFactory,
+    UserFactory,
+    program_with_sides,
+)
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS = AnonymousUser()
+
+
+def pks(queryset):
+    return [item.pk for item in queryset]
+
+
+@pytest.fixture
+def people(org, alice):
+    """alice owns org; a coordinator, a facilitator and an outsider."""
+    coordinator, facilitator, outsider = UserFactory(), UserFactory(), UserFactory()
+    MembershipFactory(organization=org, user=coordinator, role="coordinator")
+    MembershipFactory(organization=org, user=facilitator, role="facilitator")
+    return {"owner": alice, "coordinator": coordinator, "facilitator": facilitator,
+            "outsider": outsider}
+
+
+# --- Roles ----------------------------------------------------------------------------------
+
+
+def test_roles_and_what_they_may_do(org, people):
+    expected = {  # role, staff, member
+        "owner": ("owner", True, True), "coordinator": ("coordinator", True, True),
+        "facilitator": ("facilitator", False, True), "outsider": (None, False, False),
+    }
+    for who, (role, staff, member) in expected.items():
+        user = people[who]
+        assert (selectors.role_in(user, org.pk), selectors.is_staff_of(user, org.pk),
+                selectors.is_member_of(user, org.pk)) == (role, staff, member), who
+    assert selectors.role_in(ANONYMOUS, org.pk) is None
+
+
+def test_staff_changes_need_an_owner_or_coordinator(org, people):
+    selectors.require_staff(people["owner"], org.pk)
+    selectors.require_staff(people["coordinator"], org.pk)
+    for who in ("facilitator", "outsider"):
+        with pytest.raises(PermissionDenied, match=r"^Only the organization's owners and "
+                                                   r"coordinators can do this\.$"):
+            selectors.require_staff(people[who], org.pk)
+
+
+def test_owner_changes_need_an_owner(org, people):
+    selectors.require_owner(people["owner"], org.pk)
+    for who in ("coordinator", "facilitator", "outsider"):
+        with pytest.raises(PermissionDenied,
+                           match=r"^Only the organization's owners can do this\.$"):
+            selectors.require_owner(people[who], org.pk)
+
+
+def test_organizations_of_a_person_by_name(alice):
+    zulu, alpha = OrganizationFactory(name="Zulu"), OrganizationFactory(name="Alpha")
+    OrganizationFactory(name="Not mine")
+    for organization in (zulu, alpha):
+        MembershipFactory(organization=organization, user=alice, role="facilitator")
+    assert pks(selectors.organizations_of(alice)) == [alpha.pk, zulu.pk]
+    assert not selectors.organizations_of(ANONYMOUS).exists()
+
+
+# --- Visibility -----------------------------------------------------------------------------
+
+
+def test_who_sees_which_program(org, people):
+    soon = timezone.localdate() + timedelta(days=10)
+    published = ProgramFactory(organization=org, status="published", starts_on=soon)
+    closed = ProgramFactory(status="closed", starts_on=soon - timedelta(days=1))
+    draft = ProgramFactory(organization=org, status="draft", starts_on=soon)
+    archived = ProgramFactory(status="archived", starts_on=soon)
+    applicant = ApplicationFactory(side=SideFactory(program=archived)).applicant
+    assert pks(selectors.programs_visible_to(ANONYMOUS)) == [closed.pk, published.pk]
+    assert pks(selectors.programs_visible_to(people["facilitator"])) == [
+        closed.pk, published.pk, draft.pk]
+    assert pks(selectors.programs_visible_to(applicant)) == [
+        closed.pk, published.pk, archived.pk]
+
+
+def test_programs_open_for_applications_now(org):
+    open_ = ProgramFactory(organization=org, applications_close_at=None)
+    closing = ProgramFactory(organization=org,
+                             applications_close_at=timezone.now() + timedelta(hours=1))
+    ProgramFactory(organization=org, applications_close_at=timezone.now() - timedelta(hours=1))
+    ProgramFactory(organization=org, status="closed")
+    ProgramFactory(organization=org, status="draft")
+    assert set(pks(selectors.programs_open_for_applications())) == {open_.pk, closing.pk}
+
+
+def test_programs_staffed_by_owners_and_coordinators_only(org, people):
+    mine = ProgramFactory(organization=org, status="draft")
+    ProgramFactory()
+    for who in ("owner", "coordinator"):
+        assert pks(selectors.programs_staffed_by(people[who])) == [mine.pk]
+    for user in (people["facilitator"], people["outsider"], ANONYMOUS):
+        assert not selectors.programs_staffed_by(user).exists()
+
+
+def test_applications_visible_to_their_applicant_and_the_programs_staff(org, people):
+    program = program_with_sides(organization=org)
+    first = ApplicationFactory(program=program, side=program.sides.first(),
+                               created_at=timezone.now() - timedelta(days=1))
+    second = ApplicationFactory(program=program, side=program.sides.first())
+    elsewhere = ApplicationFactory()
+    assert pks(selectors.applications_visible_to(people["coordinator"])) == [
+        first.pk, second.pk]
+    assert pks(selectors.applications_visible_to(first.applicant)) == [first.pk]
+    assert pks(selectors.applications_visible_to(elsewhere.applicant)) == [elsewhere.pk]
+    assert not selectors.applications_visible_to(people["facilitator"]).exists()
+    assert not selectors.applications_visible_to(ANONYMOUS).exists()
+
+
+def test_accepted_means_an_accepted_application_to_that_program(org):
+    program = program_with_sides(organization=org)
+    accepted = ApplicationFactory(program=program, side=program.sides.first(),
+                                  status="accepted")
+    waiting = ApplicationFactory(program=program, side=program.sides.first(),
+                                 status="waitlisted")
+    assert selectors.is_accepted_to(accepted.applicant, program.pk)
+    assert not selectors.is_accepted_to(waiting.applicant, program.pk)
+    assert not selectors.is_accepted_to(accepted.applicant, ProgramFactory().pk)
+    assert not selectors.is_accepted_to(ANONYMOUS, program.pk)
+
+
+# --- Personal data --------------------------------------------------------------------------
+
+
+def test_personal_data_is_seen_by_the_person_and_staff_where_they_applied(org, people):
+    program = program_with_sides(organization=org)
+    applicant = ApplicationFactory(program=program, side=program.sides.first()).applicant
+    other_staff = UserFactory()
+    MembershipFactory(organization=OrganizationFactory(), user=other_staff, role="owner")
+    assert selectors.can_see_personal_data(applicant, applicant)
+    assert selectors.can_see_personal_data(people["coordinator"], applicant)
+    for viewer in (people["facilitator"], people["outsider"], other_staff, ANONYMOUS):
+        assert not selectors.can_see_personal_data(viewer, applicant)
+    # Staff see their applicants, not each other's data as such.
+    assert not selectors.can_see_personal_data(people["coordinator"], people["outsider"])
+
+
+def test_personal_data_organizations_are_those_the_viewer_staffs(org, people):
+    program = ProgramFactory(organization=org)
+    assert selectors.personal_data_organizations(people["owner"]) == frozenset({org.pk})
+    assert selectors.personal_data_organizations(people["facilitator"]) == frozenset()
+    assert selectors.personal_data_organizations(ANONYMOUS) == frozenset()
+    assert selectors.sees_applicant_personal_data({org.pk}, program)
+    assert not selectors.sees_applicant_personal_data({org.pk + 1}, program)
+
+
+# --- Catalogue and search -------------------------------------------------------------------
+
+
+def test_filters_narrow_by_kind_organization_status_and_open_now(org):
+    sports = ProgramFactory(organization=org, kind="sports")
+    closed = ProgramFactory(organization=org, status="closed")
+    late = ProgramFactory(applications_close_at=timezone.now() - timedelta(minutes=1))
+    everything = selectors.catalogue_programs
+    assert pks(everything(kind="sports")) == [sports.pk]
+    assert set(pks(everything(organization=org.slug))) == {sports.pk, closed.pk}
+    assert pks(everything(status="closed")) == [closed.pk]
+    assert set(pks(everything(open_now=True))) == {sports.pk}
+    assert set(pks(everything())) == {sports.pk, closed.pk, late.pk}
+
+
+@pytest.mark.parametrize("field", ["title", "summary", "description", "location"])
+def test_search_finds_every_word_in_any_text_field(org, field):
+    found = ProgramFactory(organization=org, **{field: "Bridges over the Nicosia line"})
+    ProgramFactory(organization=org, **{field: "Bridges only"})
+    assert pks(selectors.catalogue_programs(search="nicosia  BRIDGES")) == [found.pk]
+
+
+def test_catalogue_lists_published_then_closed_each_by_start(org):
+    day = timezone.localdate()
+    closed_early = ProgramFactory(status="closed", starts_on=day + timedelta(days=1))
+    late = ProgramFactory(organization=org, starts_on=day + timedelta(days=9))
+    early = ProgramFactory(organization=org, starts_on=day + timedelta(days=2))
+    ProgramFactory(status="draft")
+    assert pks(selectors.catalogue_programs()) == [early.pk, late.pk, closed_early.pk]
+    # Each organization with a public program once, whatever its number of programs.
+    assert sorted(pks(selectors.catalogue_organizations())) == sorted(
+        [org.pk, closed_early.organization_id])
+
+
+def test_seats_left_per_side_under_parity_never_below_zero(org):
+    program = program_with_sides("A", "B", organization=org, capacity=5)
+    a, b = program.sides.all()
+    for _ in range(3):
+        ApplicationFactory(program=program, side=a, status="accepted")
+    ApplicationFactory(program=program, side=b, status="declined")
+    [listed] = selectors.catalogue_programs()
+    total, sides = selectors.seats_left(listed)
+    assert total == 2
+    assert [(s.name, s.seats_left) for s in sides] == [("A", 0), ("B", 2)]
+
+
+def test_seats_left_under_no_balance_count_only_the_total(org):
+    program = program_with_sides("A", "B", organization=org, capacity=2, balance="none")
+    for _ in range(3):  # over capacity after a capacity cut
+        ApplicationFactory(program=program, side=program.sides.first(), status="accepted")
+    [listed] = selectors.catalogue_programs()
+    total, sides = selectors.seats_left(listed)
+    assert total == 0
+    assert [(s.name, s.seats_left) for s in sides] == [("A", None), ("B", None)]
+
+
+def test_seats_left_of_a_program_without_sides_is_its_capacity(org):
+    ProgramFactory(organization=org, capacity=4)
+    [listed] = selectors.catalogue_programs()
+    assert selectors.seats_left(listed) == (4, [])
+
+
+# --- Lists for people and staff -------------------------------------------------------------
+
+
+def test_own_applications_newest_first(bob):
+    old = ApplicationFactory(applicant=bob, created_at=timezone.now() - timedelta(days=2))
+    new = ApplicationFactory(applicant=bob)
+    ApplicationFactory()
+    assert pks(selectors.applications_of(bob)) == [new.pk, old.pk]
+
+
+def test_a_programs_applications_filtered_by_side_and_status(org):
+    program = program_with_sides("A", "B", organization=org)
+    a, b = program.sides.all()
+    second = ApplicationFactory(program=program, side=b, status="accepted")
+    third = ApplicationFactory(program=program, side=a, status="accepted")
+    first = ApplicationFactory(program=program, side=a,  # written last, applied first
+                               created_at=timezone.now() - timedelta(days=1))
+    ApplicationFactory()
+    listed = selectors.program_applications
+    assert pks(listed(program)) == [first.pk, second.pk, third.pk]
+    assert pks(listed(program, side=str(a.pk))) == [first.pk, third.pk]
+    assert pks(listed(program, status="accepted")) == [second.pk, third.pk]
+    assert pks(listed(program, side=str(a.pk), status="accepted")) == [third.pk]
+
+
+def test_memberships_and_members_in_name_order(alice, bob):
+    beta, alpha = OrganizationFactory(name="Beta"), OrganizationFactory(name="Alpha")
+    ms = [MembershipFactory(organization=o, user=alice, role="owner") for o in (beta, alpha)]
+    assert pks(selectors.memberships_with_roles(alice)) == [ms[1].pk, ms[0].pk]
+    bobs = MembershipFactory(organization=alpha, user=bob)  # "Bob" after "Alice"
+    assert pks(selectors.organization_members(alpha)) == [ms[1].pk, bobs.pk]
+    assert selectors.membership_of(alice, "alpha") is None  # slugs are org-N here
+    assert selectors.membership_of(alice, alpha.slug) == ms[1]
+    assert selectors.membership_of(bob, beta.slug) is None
+    assert selectors.membership_of(ANONYMOUS, alpha.slug) is None
+
+
+def test_organization_programs_count_their_pending_applications(org):
+    day = timezone.localdate()
+    later = program_with_sides(organization=org, starts_on=day + timedelta(days=20))
+    sooner = program_with_sides(organization=org, starts_on=day + timedelta(days=10))
+    for status in ("pending", "pending", "accepted"):
+        ApplicationFactory(program=later, side=later.sides.first(), status=status)
+    listed = list(selectors.organization_programs(org))
+    assert [(p.pk, p.pending_count) for p in listed] == [(sooner.pk, 0), (later.pk, 2)]
+
+
+def log(org, actor, verb, when):
+    return ActivityLog.objects.create(organization=org, actor=actor, verb=verb, created_at=when)
+
+
+def test_recent_activity_newest_first_up_to_the_limit(org, alice):
+    now = timezone.now()
+    entries = [log(org, alice, "x", now - timedelta(minutes=m)) for m in range(11)]
+    log(OrganizationFactory(), alice, "x", now)
+    assert pks(selectors.recent_activity(org, limit=3)) == [e.pk for e in entries[:3]]
+    assert len(selectors.recent_activity(org)) == 10
+    same_time = [log(org, alice, "y", now + timedelta(minutes=1)) for _ in range(2)]
+    assert pks(selectors.recent_activity(org, limit=2)) == [same_time[1].pk, same_time[0].pk]
+
+
+def test_activity_log_filters_by_actor_verb_and_inclusive_dates(org, alice, bob):
+    def at(day):
+        return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time())
+                                   ) + timedelta(hours=12)
+
+    d1, d2, d3 = date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3)
+    third = log(org, alice, "application.accepted", at(d3))  # written first, happened last
+    first = log(org, alice, "program.created", at(d1))
+    second = log(org, bob, "application.accepted", at(d2))
+    entries = selectors.activity_log
+    assert pks(entries(org)) == [third.pk, second.pk, first.pk]
+    assert pks(entries(org, actor=alice)) == [third.pk, first.pk]
+    assert pks(entries(org, verb="application.accepted")) == [third.pk, second.pk]
+    assert pks(entries(org, since=d2)) == [third.pk, second.pk]
+    assert pks(entries(org, until=d2)) == [second.pk, first.pk]
+    assert pks(entries(org, since=d2, until=d2)) == [second.pk]
