@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 
 from participants import services
 from participants.models import User
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +121,8 @@ def test_an_email_taken_by_someone_else_is_refused_but_ones_own_is_kept():
     UserFactory(email="other@example.org")
     user = UserFactory(email="me@example.org")
     assert refused_field(lambda: services.user_update_profile(
-        user=user, email="Other@example.org")) == {"email"}
+        user=user, email="Other@example.org", password=PASSWORD)) == {"email"}
+    user = User.objects.get(pk=user.pk)  # the refused call left its changes on the object
     services.user_update_profile(user=user, email="me@example.org", display_name="Me")
     assert User.objects.get(pk=user.pk).display_name == "Me"
 
@@ -134,7 +135,7 @@ def test_a_concurrent_profile_edit_to_a_taken_email_is_a_duplicate(monkeypatch):
 
     monkeypatch.setattr(User, "save", lost_the_race)
     assert refused_field(lambda: services.user_update_profile(
-        user=user, email="fresh@example.org")) == {"email"}
+        user=user, email="fresh@example.org", password=PASSWORD)) == {"email"}
 
 
 # --- Research consent -----------------------------------------------------------------------
