@@ -55,8 +55,12 @@ LANGUAGES = [
     ("tr", _("Turkish")),
     ("ru", _("Russian")),
     ("uk", _("Ukrainian")),
+    ("es", _("Spanish")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date and time patterns per language (core/formats/<lang>/formats.py), used by
+# the `date` filter and core.templatetags.parley_time.
+FORMAT_MODULE_PATH = ["core.formats"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -93,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "participants.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "exchanges.two_factor.TwoFactorRequiredMiddleware",
     "participants.middleware.UserTimezoneMiddleware",
@@ -257,7 +262,7 @@ CONTENT_SECURITY_POLICY = {
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "participants.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

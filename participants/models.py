@@ -20,6 +20,11 @@ def validate_timezone(value: str) -> None:
         )
 
 
+def supported_language(code: str | None) -> str:
+    """`code` when Parley speaks it, else the default language (English)."""
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 

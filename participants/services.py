@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from participants.models import User
+from participants.models import User, supported_language
 
 PROFILE_FIELDS = (
     "email", "display_name", "legal_name", "country", "languages", "timezone", "language",
@@ -37,7 +37,11 @@ def user_register(
     display_name: str,
     terms_accepted: bool = True,
     research_consent: bool = False,
+    language: str | None = None,
+    timezone_name: str = "UTC",
 ) -> User:
+    """A new person; `language` is the one they were browsing in (English when Parley
+    does not speak it), `timezone_name` their browser's zone when it sent one."""
     if not terms_accepted:
         raise ValidationError({"terms_accepted": _("Please accept the terms to sign up.")})
     now = timezone.now()
@@ -47,6 +51,8 @@ def user_register(
         terms_version=settings.TERMS_VERSION,
         terms_accepted_at=now,
         research_consent_at=now if research_consent else None,
+        language=supported_language(language),
+        timezone=timezone_name or "UTC",
     )
     user.full_clean(exclude=["password"], validate_constraints=False)
     if _email_taken(user.email):
@@ -78,6 +84,15 @@ def user_update_profile(*, user: User, **fields: Any) -> User:
             user.save(update_fields=sorted(fields))
     except IntegrityError as exc:
         raise _duplicate_email() from exc
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """The language of every page and email for this person (the footer's switcher)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Parley does not speak this language.")})
+    user.language = language
+    user.save(update_fields=["language"])
     return user
 
 
