@@ -109,7 +109,7 @@ def test_day_and_month_names_follow_the_active_language():
         html = format_time(WINTER, viewer_tz="Asia/Nicosia")
     assert html == (
         '<time class="time" datetime="2026-01-13T07:00:00Z">'
-        "\u0412\u0442 13 \u0421\u0456\u0447, 09:00 (Nicosia, UTC+2)</time>"
+        "Вт, 13 січня, 09:00 (Nicosia, UTC+2)</time>"
     )
 
 
