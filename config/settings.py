@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
             ],
+            "builtins": ["core.templatetags.parley_text"],
         },
     },
 ]

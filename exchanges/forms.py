@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from exchanges.activity import verb_label
 from exchanges.models import ActivityLog, ApplicationStatus, Balance, ProgramKind, Role
 from exchanges.services import SideSpec
 from participants.forms import add_service_errors  # noqa: F401 - re-exported for views
@@ -191,5 +192,6 @@ class ActivityFilterForm(forms.Form):
         self.fields["actor"].queryset = User.objects.filter(
             pk__in=log.values("actor")).order_by("display_name")
         self.fields["actor"].label_from_instance = lambda user: user.display_name
-        verbs = log.values_list("verb", flat=True).distinct().order_by("verb")
-        self.fields["verb"].choices = [("", _("Anything"))] + [(v, v) for v in verbs]
+        verbs = log.values_list("verb", flat=True).distinct()
+        labelled = sorted(((verb, verb_label(verb)) for verb in verbs), key=lambda c: c[1])
+        self.fields["verb"].choices = [("", _("Anything")), *labelled]

@@ -237,8 +237,9 @@ def test_reminder_email_has_local_time_place_link_and_calendar_file(program, bob
     dispatch.dispatch_outbox()
     assert outcome(key) == ("sent", "")
     [email] = [m for m in mail.outbox if "Reminder" in m.subject]
-    assert email.subject == "Reminder: Storytelling circle, Mon 3 Mar, 02:00 (New York, UTC\u22125)"
-    assert ("When: Mon 3 Mar, 02:00 (New York, UTC\u22125) \u00b7 Mon 3 Mar, 09:00 (Nicosia, UTC+2)"
+    day = "Mon 3 Mar" if timezone.now().year == 2031 else "Mon 3 Mar 2031"  # year if not this
+    assert email.subject == f"Reminder: Storytelling circle, {day}, 02:00 (New York, UTC\u22125)"
+    assert (f"When: {day}, 02:00 (New York, UTC\u22125) \u00b7 {day}, 09:00 (Nicosia, UTC+2)"
             in email.body)
     assert "Place: Ledra Palace" in email.body
     assert "Online link: https://meet.example.org/circle" in email.body
