@@ -31,21 +31,6 @@ SAME_AS_ENGLISH = {
            "position"},
     "es": {"Chatham House", "error", "no"},
 }
-# Translations that are rightly the same as the English.
-SAME_AS_ENGLISH = {
-    "*": {"Parley", "— Parley", "%(start)s – %(end)s", "slug", "CSV", "JSON"},
-    "el": {"Chatham House", "Email", "email"},
-    "tr": {"Chatham House", "program", "Program", "%(n)s program"},
-    "ru": {"Email", "email"},
-    "uk": {"Email", "email"},
-    "fr": {"Chatham House", "Messages", "Actions", "Action", "Description", "Format",
-           "Session", "Participant", "Dates", "Dates :", "Date", "Version %(version)s",
-           "Organisation", "description", "format", "participants", "action", "messages",
-           "Motivation", "motivation", "Pages", "Page %(n)s of %(total)s", "message",
-           "Message", "Capacité", "Site web", "Applications"},
-    "es": {"Chatham House", "Error", "error", "Idea", "idea", "Total", "Web", "Social",
-           "social", "No"},
-}
 PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[#0 +-]?\d*(?:\.\d+)?[sdifr]")
 MARKUP = re.compile(r"</?[a-z]+[^>]*>|&[a-z]+;")
 
