@@ -24,7 +24,7 @@ import datetime as dt
 import zoneinfo
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -33,6 +33,7 @@ from core.formats import get_format
 register = template.Library()
 
 MINUS = "\u2212"
+LRI, PDI = "\u2066", "\u2069"  # Unicode's left-to-right isolate and its end
 _UTC_NAMES = frozenset(
     {
         "UTC",
@@ -111,13 +112,19 @@ def _zone_text(local: dt.datetime, tz: dt.tzinfo) -> str:
     return f"{city}, {offset}"
 
 
-def _one(value: dt.datetime, tz: dt.tzinfo) -> str:
+def _one(value: dt.datetime, tz: dt.tzinfo) -> SafeString:
     local = value.astimezone(tz)
     # The year only when it is not this year's, so "Thu 1 Jun" never hides a 2028.
     same_year = local.year == timezone.now().astimezone(tz).year
     pattern = get_format(
         "WEEKDAY_DATETIME_FORMAT" if same_year else "WEEKDAY_DATETIME_YEAR_FORMAT")
-    return f"{dateformat.format(local, pattern)} ({_zone_text(local, tz)})"
+    day, zone = dateformat.format(local, pattern), f"({_zone_text(local, tz)})"
+    if translation.get_language_bidi():
+        # "(Nicosia, UTC+3)" is left-to-right inside right-to-left text: kept whole and
+        # isolated, by the span in a page and by LRI…PDI in a plain-text email.
+        return format_html('{} <span class="time__zone" dir="ltr">{}{}{}</span>',
+                           day, LRI, zone, PDI)
+    return format_html("{} {}", day, zone)
 
 
 def format_time(
@@ -135,7 +142,7 @@ def format_time(
 
     text = _one(value, viewer)
     if event is not None and _zone_key(event) != _zone_key(viewer):
-        text = f"{text} \u00b7 {_one(value, event)}"
+        text = format_html("{} \u00b7 {}", text, _one(value, event))
     iso_utc = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return format_html('<time class="time" datetime="{}">{}</time>', iso_utc, text)
 
