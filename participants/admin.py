@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from participants.models import Notification, User
 from participants.outbox.dispatch import retry_failed
@@ -52,5 +53,6 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Retry the selected failed messages"))
     def retry(self, request, queryset):
         count = retry_failed(notifications=queryset)
-        self.message_user(request, _("%(count)d failed messages will be sent again.")
-                          % {"count": count}, messages.SUCCESS)
+        self.message_user(request, ngettext("%(count)d failed message will be sent again.",
+                                            "%(count)d failed messages will be sent again.",
+                                            count) % {"count": count}, messages.SUCCESS)
