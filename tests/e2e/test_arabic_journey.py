@@ -119,3 +119,24 @@ def test_hebrew_main_pages_on_a_phone(phone, program):
         phone.goto(path)
         assert_speaks(phone, "he")
         screenshot(phone, f"he-{name}-390")
+
+
+def test_sign_up_starts_in_the_browsers_language_and_timezone(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="tr-TR",
+                                  timezone_id="Asia/Nicosia",
+                                  viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto("/accounts/signup/")
+    expect(page.locator("html")).to_have_attribute("lang", "tr")
+    expect(page.get_by_label("Saat dilimi")).to_have_value("Asia/Nicosia")
+    page.get_by_label("E-posta").fill("deniz@example.org")
+    page.get_by_label("Görünen ad").fill("Deniz")
+    page.get_by_label("Parola", exact=True).fill(PASSWORD)
+    page.get_by_label("Parola (tekrar)").fill(PASSWORD)
+    page.get_by_label("Kullanım koşullarını kabul ediyorum").check()
+    screenshot(page, "tr-sign-up-390")
+    page.get_by_role("button", name="Hesabımı oluştur").click()
+    page.wait_for_load_state()
+    context.close()
+    person = User.objects.get(email="deniz@example.org")
+    assert (person.language, person.timezone) == ("tr", "Asia/Nicosia")
