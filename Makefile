@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint bench mutate clean
+.PHONY: run test install migrate demo lint bench mutate clean messages
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -14,7 +14,22 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+# Catalogues compile in pure Python (polib), so no system package is needed to install
+# or run Parley; .mo files are build output and not committed.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+install: $(VENV)/.installed $(MO_FILES)
+
+%.mo: %.po $(VENV)/.installed
+	$(PY) manage.py compilecatalogues $<
+
+## Extract every marked string into each language's catalogue (needs GNU gettext:
+## `apt-get install gettext`) and count, per language, what is left to translate.
+messages: install
+	$(PY) manage.py makemessages --all --no-location --ignore=.venv --ignore=var \
+		--ignore=tests --ignore=test-artifacts --ignore=bench
+	$(PY) manage.py cataloguestatus
 
 migrate: install
 	$(PY) manage.py migrate --no-input

@@ -64,8 +64,12 @@ LANGUAGES = [
     ("tr", _("Turkish")),
     ("ru", _("Russian")),
     ("uk", _("Ukrainian")),
+    ("es", _("Spanish")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date and time patterns per language (core/formats/<lang>/formats.py), used by
+# the `date` filter and core.templatetags.parley_time.
+FORMAT_MODULE_PATH = ["core.formats"]
 
 INSTALLED_APPS = [
     "config.apps.ParleyAdminConfig",
@@ -102,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "participants.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "exchanges.two_factor.TwoFactorRequiredMiddleware",
     "participants.middleware.UserTimezoneMiddleware",
@@ -128,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
             ],
+            "builtins": ["core.templatetags.parley_text"],
         },
     },
 ]

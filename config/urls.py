@@ -1,4 +1,4 @@
-"""The root URLconf: the admin, Django's language switch, and each app's own URLs."""
+"""The root URLconf: the admin and each app's own URLs."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,5 +10,4 @@ urlpatterns = [
     path("", include("participants.urls")),
     path("", include("exchanges.urls")),
     path("", include("dialogues.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -142,4 +142,4 @@ def exception_handler(exc, context):
 # Exempt: an unknown path answers 404 whatever the method, never a CSRF failure page.
 @csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=404)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 API_PREFIX = "/api/"
 
@@ -58,6 +59,11 @@ def _refusal(request) -> JsonResponse | None:
 
 _CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found",
           405: "method_not_allowed", 413: "request_too_large", 500: "server_error"}
+# What the caller reads, in their language (HTTP's reason phrases are English only).
+_DETAILS = {400: gettext_lazy("Bad request."), 403: gettext_lazy("Forbidden."),
+            404: gettext_lazy("Not found."), 405: gettext_lazy("Method not allowed."),
+            413: gettext_lazy("The request body is too large."),
+            500: gettext_lazy("Server error.")}
 
 
 def _is_json(response) -> bool:
@@ -75,7 +81,8 @@ class ApiErrorsMiddleware:
         if response.status_code >= 400 and not response.streaming and not _is_json(response):
             # A page Django rendered itself (CSRF failure, bad request, server error).
             status = response.status_code
-            response = _error(status, response.reason_phrase, _CODES.get(status, "error"))
+            detail = str(_DETAILS.get(status, response.reason_phrase))
+            response = _error(status, detail, _CODES.get(status, "error"))
         return response
 
     def process_exception(self, request, exception):

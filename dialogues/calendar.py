@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from dialogues.models import Session, SessionStatus
@@ -36,7 +37,7 @@ def session_event(session: Session, *, with_link: bool) -> Event:
     event.add("dtend", _utc(session.ends_at))
     event.add("summary", session.title)
     link = session.online_url if with_link else ""
-    event.add("location", session.location or link or "Online")
+    event.add("location", session.location or link or _("Online"))
     description = [session.program.title]
     if link:
         description.append(link)

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -263,4 +263,7 @@ def calendar_feed_revoke(request):
 def calendar_feed(request, token):
     feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
     sessions = sessions_of_person(feed.user).select_related("program")
-    return ics_response(feed_ics(sessions, name=_("Parley sessions")), "parley.ics")
+    # A calendar app fetches the feed without a session: it speaks its owner's language.
+    with translation.override(feed.user.language):
+        content = feed_ics(sessions, name=_("Parley sessions"))
+    return ics_response(content, "parley.ics")

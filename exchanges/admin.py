@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from exchanges.activity import verb_label
 from exchanges.models import ActivityLog, Application, Membership, Organization, Program, Side
 
 
@@ -65,16 +67,34 @@ class ApplicationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
+class VerbFilter(admin.SimpleListFilter):
+    """The verbs in the log, by their labels."""
+
+    title = _("what")
+    parameter_name = "verb"
+
+    def lookups(self, request, model_admin):
+        verbs = ActivityLog.objects.values_list("verb", flat=True).distinct()
+        return sorted(((verb, verb_label(verb)) for verb in verbs), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(verb=self.value()) if self.value() else queryset
+
+
 @admin.register(ActivityLog)
 class ActivityLogAdmin(admin.ModelAdmin):
     """Read-only: the log is evidence, so nobody edits or deletes it here."""
 
-    list_display = ["created_at", "actor", "verb", "target_repr", "organization", "ip_address"]
-    list_filter = ["verb", "organization", ("actor", admin.RelatedOnlyFieldListFilter),
+    list_display = ["created_at", "actor", "what", "target_repr", "organization", "ip_address"]
+    list_filter = [VerbFilter, "organization", ("actor", admin.RelatedOnlyFieldListFilter),
                    "created_at"]
     search_fields = ["verb", "target_repr", "actor__email", "actor__display_name"]
     date_hierarchy = "created_at"
     list_select_related = ["actor", "organization"]
+
+    @admin.display(description=_("what"), ordering="verb")
+    def what(self, entry):
+        return entry.verb_label
 
     def has_add_permission(self, request):
         return False

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.validity import validate_date
+from exchanges.activity import verb_label
 from exchanges.models import (
     MAX_PROGRAM_CAPACITY,
     MAX_RETENTION_DAYS,
@@ -205,5 +206,6 @@ class ActivityFilterForm(forms.Form):
         self.fields["actor"].queryset = User.objects.filter(
             pk__in=log.values("actor")).order_by("display_name")
         self.fields["actor"].label_from_instance = lambda user: user.display_name
-        verbs = log.values_list("verb", flat=True).distinct().order_by("verb")
-        self.fields["verb"].choices = [("", _("Anything"))] + [(v, v) for v in verbs]
+        verbs = log.values_list("verb", flat=True).distinct()
+        labelled = sorted(((verb, verb_label(verb)) for verb in verbs), key=lambda c: c[1])
+        self.fields["verb"].choices = [("", _("Anything")), *labelled]

@@ -409,4 +409,10 @@ class ActivityLog(models.Model):
         indexes = [models.Index(fields=["organization", "-created_at"], name="activity_org_time")]
 
     def __str__(self):
-        return f"{self.verb} {self.target_repr}"
+        return f"{self.verb_label} {self.target_repr}".strip()
+
+    @property
+    def verb_label(self) -> str:
+        from exchanges.activity import verb_label  # the labels live beside log_activity
+
+        return verb_label(self.verb)

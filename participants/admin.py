@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from participants.models import Notification, NotificationStatus, User
 from participants.outbox.dispatch import retry_failed
@@ -71,5 +72,6 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Retry the selected failed messages"))
     def retry(self, request, queryset):
         count = retry_failed(notifications=queryset)
-        self.message_user(request, _("%(count)d failed messages will be sent again.")
-                          % {"count": count}, messages.SUCCESS)
+        self.message_user(request, ngettext("%(count)d failed message will be sent again.",
+                                            "%(count)d failed messages will be sent again.",
+                                            count) % {"count": count}, messages.SUCCESS)

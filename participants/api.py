@@ -81,7 +81,8 @@ class RegisterView(APIView):
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_register(**serializer.validated_data)
+        user = services.user_register(**serializer.validated_data,
+                                      language=request.LANGUAGE_CODE)
         return Response(RegisterSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,9 +1,11 @@
-"""How a sign-in names its account, and which API tokens still let their holder in."""
+"""How a sign-in names its account, which API tokens still let their holder in, and
+the language a token caller is answered in."""
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from participants.middleware import activate_user_language
 from participants.models import normalize_email
 from participants.two_factor import lacks_required_authenticator
 
@@ -19,7 +21,17 @@ def sign_in_email(request, credentials: dict | None = None) -> str:
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's tokens, refused (401) while the holder lacks a second factor they must use."""
+    """DRF's tokens, refused (401) while the holder lacks a second factor they must use.
+
+    Tokens are checked inside the view, after every middleware has run, so the
+    caller's profile language (what UserLanguageMiddleware gives a browser session) is
+    chosen here; a caller without a token keeps its Accept-Language."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            activate_user_language(request._request, result[0])
+        return result
 
     def authenticate_credentials(self, key):
         user, token = super().authenticate_credentials(key)

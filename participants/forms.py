@@ -87,6 +87,10 @@ class SignupForm(forms.Form):
                                 help_text=_("At least 8 characters; not a common password."))
     password2 = forms.CharField(label=_("Password again"), strip=False, max_length=128,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    timezone = forms.ChoiceField(
+        label=_("Timezone"), initial="UTC", required=False,
+        help_text=_("Times are shown to you in this zone. You can change it in your profile."),
+    )
     accept_terms = forms.BooleanField(label=_("I accept the terms of use"))
     research_consent = forms.BooleanField(
         label=_("I agree to be invited to research surveys (optional)"), required=False,
@@ -97,6 +101,10 @@ class SignupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["timezone"].choices = timezone_choices()
+        if not self.is_bound:
+            # static/js/parley.js selects the browser's own zone in a fresh form.
+            self.fields["timezone"].widget.attrs["data-browser-timezone"] = ""
         self.fields["accept_terms"].help_text = format_html(
             '<a href="/terms/">{}</a>', _("Read the terms (version %(version)s)")
             % {"version": settings.TERMS_VERSION},

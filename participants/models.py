@@ -22,6 +22,11 @@ def normalize_email(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
+def supported_language(code: str | None) -> str:
+    """`code` when Parley speaks it, else the default language (English)."""
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 

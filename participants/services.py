@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 from core.errors import TooManyRequests
 from core.throttling import over_limit
 from core.validity import canonical_timezone
-from participants.models import User, normalize_email
+from participants.models import User, normalize_email, supported_language
 from participants.outbox.services import enqueue
 
 PROFILE_FIELDS = (
@@ -43,7 +43,11 @@ def user_register(
     display_name: str,
     terms_accepted: bool = True,
     research_consent: bool = False,
+    language: str | None = None,
+    timezone_name: str = "UTC",
 ) -> User:
+    """A new person; `language` is the one they were browsing in (English when Parley
+    does not speak it), `timezone_name` their browser's zone when it sent one."""
     if not terms_accepted:
         raise ValidationError({"terms_accepted": _("Please accept the terms to sign up.")})
     now = timezone.now()
@@ -53,6 +57,8 @@ def user_register(
         terms_version=settings.TERMS_VERSION,
         terms_accepted_at=now,
         research_consent_at=now if research_consent else None,
+        language=supported_language(language),
+        timezone=timezone_name or "UTC",
     )
     user.full_clean(exclude=["password"], validate_constraints=False)
     if _email_taken(user.email):
@@ -124,6 +130,15 @@ def password_reset_request(*, email: str, client_address: str) -> None:
         return
     enqueue(recipient_id=user.pk, kind="password_reset",
             dedupe_key=f"password-reset:{user.pk}:{uuid.uuid4().hex}")
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """The language of every page and email for this person (the footer's switcher)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Parley does not speak this language.")})
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
 
 
 def user_set_research_consent(*, user: User, consent: bool) -> User:

@@ -23,5 +23,6 @@ urlpatterns = [
          name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include(account_patterns)),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("", include("participants.outbox.urls")),
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
@@ -43,6 +44,7 @@ def sign_up(request, form: SignupForm) -> User | None:
             email=data["email"], password=data["password1"],
             display_name=data["display_name"], terms_accepted=data["accept_terms"],
             research_consent=data["research_consent"],
+            language=request.LANGUAGE_CODE, timezone_name=data["timezone"],
         )
     except ValidationError as error:
         add_service_errors(form, _renamed(error))
@@ -56,6 +58,17 @@ def _renamed(error: ValidationError) -> ValidationError:
         return error
     return ValidationError({SERVICE_TO_FORM.get(field, field): errors
                             for field, errors in error.error_dict.items()})
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch; a signed-in person's choice is saved to their profile,
+    which every page and email then follows."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_set_language(user=request.user, language=language)
+    return response
 
 
 def terms(request):

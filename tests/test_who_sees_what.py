@@ -237,7 +237,7 @@ NO_ROW = {
     "logout": "POST only; signs the caller out",
     "password_reset_confirm": "a one-person token link; shows a password form",
     "two_factor_qr": "the caller's own authenticator secret as an image",
-    "set_language": "POST only; sets a cookie",
+    "set_language": "POST only; sets the caller's own language",
     "participants:erase-account": "POST only; erases the caller's own account",
     "api-schema": "the API's shapes, no data",
     "api-docs": "the API's browsable documentation, no data",

@@ -1,5 +1,7 @@
 """Times as Parley shows them: "Tue 31 Mar, 09:00 (Nicosia, UTC+3)", with the year
-("Thu 1 Jun 2028, 10:00 (...)") when it is not this year's.
+("Thu 1 Jun 2028, 10:00 (...)") when it is not this year's. The pattern is the
+active language's (core/formats/<lang>/formats.py): "mardi 31 mars à 09:00",
+"31 Mart Salı, 09:00", "יום שלישי, 31 במרץ, 09:00".
 
 Usage in templates::
 
@@ -8,6 +10,8 @@ Usage in templates::
     {% show_time session.starts_at event_tz=session.timezone %} {# + the event's zone #}
     {% show_time value viewer_tz="Asia/Kolkata" %}
     {{ session.starts_at|show_time:session.timezone }}         {# filter form #}
+    {% show_time rsvp.accepted_at as when %}                    {# into a variable #}
+    {{ day|show_date:"WEEKDAY_DATE_FORMAT" }}                   {# a date, by pattern name #}
 
 The viewer's zone defaults to the active Django timezone (set per request by
 ``participants.middleware.UserTimezoneMiddleware``). When ``event_tz`` names a
@@ -20,13 +24,16 @@ import datetime as dt
 import zoneinfo
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from core.formats import get_format
 
 register = template.Library()
 
 MINUS = "\u2212"
+LRI, PDI = "\u2066", "\u2069"  # Unicode's left-to-right isolate and its end
 _UTC_NAMES = frozenset(
     {
         "UTC",
@@ -105,12 +112,19 @@ def _zone_text(local: dt.datetime, tz: dt.tzinfo) -> str:
     return f"{city}, {offset}"
 
 
-def _one(value: dt.datetime, tz: dt.tzinfo) -> str:
+def _one(value: dt.datetime, tz: dt.tzinfo) -> SafeString:
     local = value.astimezone(tz)
     # The year only when it is not this year's, so "Thu 1 Jun" never hides a 2028.
     same_year = local.year == timezone.now().astimezone(tz).year
-    pattern = "D j M, H:i" if same_year else "D j M Y, H:i"
-    return f"{dateformat.format(local, pattern)} ({_zone_text(local, tz)})"
+    pattern = get_format(
+        "WEEKDAY_DATETIME_FORMAT" if same_year else "WEEKDAY_DATETIME_YEAR_FORMAT")
+    day, zone = dateformat.format(local, pattern), f"({_zone_text(local, tz)})"
+    if translation.get_language_bidi():
+        # "(Nicosia, UTC+3)" is left-to-right inside right-to-left text: kept whole and
+        # isolated, by the span in a page and by LRI…PDI in a plain-text email.
+        return format_html('{} <span class="time__zone" dir="ltr">{}{}{}</span>',
+                           day, LRI, zone, PDI)
+    return format_html("{} {}", day, zone)
 
 
 def format_time(
@@ -128,7 +142,7 @@ def format_time(
 
     text = _one(value, viewer)
     if event is not None and _zone_key(event) != _zone_key(viewer):
-        text = f"{text} \u00b7 {_one(value, event)}"
+        text = format_html("{} \u00b7 {}", text, _one(value, event))
     iso_utc = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return format_html('<time class="time" datetime="{}">{}</time>', iso_utc, text)
 
@@ -141,3 +155,11 @@ def show_time(value, viewer_tz=None, event_tz=None):
 @register.filter(name="show_time")
 def show_time_filter(value, event_tz=None):
     return format_time(value, event_tz=event_tz)
+
+
+@register.filter(name="show_date")
+def show_date(value, pattern_name="DATE_FORMAT"):
+    """A date in the active language's pattern `pattern_name` (see core.formats)."""
+    if not isinstance(value, dt.date):
+        return ""
+    return dateformat.format(value, get_format(pattern_name))

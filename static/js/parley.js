@@ -28,6 +28,29 @@
     }
   }, true);
 
+  // <select data-browser-timezone> (the sign-up form) starts at the browser's own zone.
+  function fillBrowserTimezone() {
+    var zone;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (error) {
+      return;
+    }
+    document.querySelectorAll("select[data-browser-timezone]").forEach(function (select) {
+      var known = Array.prototype.some.call(select.options, function (option) {
+        return option.value === zone;
+      });
+      if (zone && known) {
+        select.value = zone;
+      }
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", fillBrowserTimezone);
+  } else {
+    fillBrowserTimezone();
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.hasAttribute && form.hasAttribute("data-confirm")) {

@@ -229,7 +229,7 @@ def test_page_django_renders_under_api_becomes_json():
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Not Found", "code": "not_found"}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_unknown_query_parameters_on_a_list_are_refused_by_name():

@@ -142,7 +142,7 @@ def test_session_page_staff_sees_attendees_with_side_and_headcount(
     RSVPFactory(session=session, participant=participant, attended=True)
     html = signed_in(client, facilitator).get(f"/sessions/{session.pk}/").content.decode()
     assert "Petros" in html
-    assert "<strong>Greek Cypriot</strong>:" in html
+    assert "<strong><bdi>Greek Cypriot</bdi></strong>:" in html
     assert "1 said yes · 1 attended" in html
     assert "Export attendees (CSV)" not in html
     assert participant.email not in html
@@ -189,7 +189,7 @@ def test_outcome_attributed_under_open(client, session, facilitator, participant
     signed_in(client, facilitator).post(f"/sessions/{session.pk}/outcomes/",
                                         {"kind": "action", "text": "Write to the mayors"})
     html = signed_in(client, participant).get(f"/sessions/{session.pk}/").content.decode()
-    assert "Recorded by Fatma" in html
+    assert "Recorded by <bdi>Fatma</bdi>" in html
 
 
 def test_off_record_outcomes_hidden_until_yes(client, session, participant):

@@ -52,7 +52,7 @@ def test_messages_page_query_count_is_constant(client, bob, count,
     client.force_login(bob)
     with django_assert_max_num_queries(5):
         response = client.get(URL)
-    assert response.content.decode().count("<tr><td>") == 2 * count
+    assert response.content.decode().count("<tr><td") == 2 * count
 
 
 @pytest.mark.parametrize("count", [1, 4])

@@ -104,12 +104,36 @@ def test_unknown_event_zone_is_ignored_and_empty_value_renders_nothing():
     assert format_time(None) == ""
 
 
+@pytest.mark.parametrize(("lang", "day"), [
+    ("el", "Τρίτη 13 Ιανουαρίου, 09:00"),
+    ("tr", "13 Ocak Salı, 09:00"),
+    ("fr", "mardi 13 janvier à 09:00"),
+    ("es", "martes 13 de enero, 09:00"),
+    ("ru", "Вт, 13 января, 09:00"),
+])
+def test_each_language_orders_day_month_and_time_its_own_way(lang, day):
+    with translation.override(lang):
+        assert format_time(WINTER, viewer_tz="Asia/Nicosia").endswith(
+            f">{day} (Nicosia, UTC+2)</time>")
+
+
+@pytest.mark.parametrize(("lang", "day"), [
+    ("ar", "الثلاثاء 13 يناير، 09:00"),
+    ("he", "יום שלישי, 13 בינואר, 09:00"),
+])
+def test_right_to_left_languages_isolate_the_left_to_right_zone(lang, day):
+    with translation.override(lang):
+        assert format_time(WINTER, viewer_tz="Asia/Nicosia").endswith(
+            f'>{day} <span class="time__zone" dir="ltr">\u2066(Nicosia, UTC+2)\u2069</span>'
+            "</time>")
+
+
 def test_day_and_month_names_follow_the_active_language():
     with translation.override("uk"):
         html = format_time(WINTER, viewer_tz="Asia/Nicosia")
     assert html == (
         '<time class="time" datetime="2026-01-13T07:00:00Z">'
-        "\u0412\u0442 13 \u0421\u0456\u0447, 09:00 (Nicosia, UTC+2)</time>"
+        "Вт, 13 січня, 09:00 (Nicosia, UTC+2)</time>"
     )
 
 

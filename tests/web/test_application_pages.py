@@ -39,7 +39,7 @@ def test_apply_creates_pending_application_and_shows_status(client, bob, program
     assert (application.applicant, application.side, application.status,
             application.motivation) == (bob, north, "pending", "I want to listen.")
     html = client.get(f"/programs/{program.pk}/").content.decode()
-    assert "You applied for the side “North”." in html
+    assert "You applied for the side “<bdi>North</bdi>”." in html
     assert 'class="badge badge--pending"' in html
 
 

@@ -213,10 +213,10 @@ def test_catalogue_card_shows_kind_dates_place_sides_and_seats(client, org):
     north = program.sides.first()
     ApplicationFactory.create_batch(2, side=north, status="accepted")
     html = client.get("/programs/").content.decode()
-    assert "Sports · Bridges" in html
+    assert "Sports · <bdi>Bridges</bdi>" in html
     assert "1 May 2031 – 3 May 2031" in html
     assert "Online" in html
-    assert "North (full) · South (2 seats left)" in html
+    assert "<bdi>North</bdi> (full) · <bdi>South</bdi> (2 seats left)" in html
 
 
 def test_catalogue_filters_kind_organization_open_and_search(client, org, other_org):
@@ -278,7 +278,7 @@ def test_program_detail_shows_description_sides_and_apply_form(client, bob, org)
     client.force_login(bob)
     html = client.get(f"/programs/{program.pk}/").content.decode()
     assert "Long text" in html
-    assert "North · South" in html
+    assert "<bdi>North</bdi> · <bdi>South</bdi>" in html
     assert 'class="badge badge--published"' in html
     assert f'action="/programs/{program.pk}/apply/"' in html
     assert "/edit/" not in html

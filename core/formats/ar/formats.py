@@ -1,0 +1,6 @@
+# Arabic: "30 نوفمبر 2026"; "الثلاثاء 31 مارس، 09:00".
+DATE_FORMAT = "j F Y"
+LONG_DATE_FORMAT = "j F Y"
+WEEKDAY_DATE_FORMAT = "l j F Y"
+WEEKDAY_DATETIME_FORMAT = "l j F، H:i"
+WEEKDAY_DATETIME_YEAR_FORMAT = "l j F Y، H:i"

@@ -1,0 +1,6 @@
+# Turkish: "30 Kasım 2026"; "31 Mart Salı, 09:00".
+DATE_FORMAT = "j F Y"
+LONG_DATE_FORMAT = "j F Y"
+WEEKDAY_DATE_FORMAT = "j F Y l"
+WEEKDAY_DATETIME_FORMAT = "j F l, H:i"
+WEEKDAY_DATETIME_YEAR_FORMAT = "j F Y l, H:i"
