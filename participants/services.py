@@ -17,8 +17,8 @@ from rest_framework.authtoken.models import Token
 from participants.models import User
 
 PROFILE_FIELDS = (
-    "email", "display_name", "legal_name", "country", "languages", "timezone", "language",
-    "notify_email",
+    "email", "display_name", "legal_name", "country", "languages", "institution", "birth_date",
+    "timezone", "language", "notify_email",
 )
 
 
