@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict
+from dialogues.groups.selectors import group_of_program, is_in_group
 from dialogues.models import (
     RSVP,
     CalendarFeed,
@@ -37,7 +38,7 @@ from participants.outbox.services import enqueue
 
 SESSION_FIELDS = (
     "title", "format", "starts_at", "ends_at", "timezone", "location", "online_url",
-    "capacity", "confidentiality", "ground_rules",
+    "capacity", "confidentiality", "ground_rules", "group",
 )
 TIME_FIELDS = ("starts_at", "ends_at")
 
@@ -102,7 +103,8 @@ def session_update(
             _ensure_facilitator_edit(actor, session, fields, facilitators)
         if session.status == SessionStatus.CANCELLED:
             raise Conflict("invalid_transition", _("A cancelled session cannot be changed."))
-        before = {name: getattr(session, name) for name in (*TIME_FIELDS, "confidentiality")}
+        before = {name: getattr(session, name)
+                  for name in (*TIME_FIELDS, "confidentiality", "group_id")}
         old_default = default_ground_rules(session.confidentiality)
         _assign(session, fields)
         _refresh_ground_rules(session, fields, old_default)
@@ -115,6 +117,8 @@ def session_update(
         rescheduled = any(getattr(session, name) != before[name] for name in TIME_FIELDS)
         if rescheduled:
             reminders.session_rescheduled(session=session)
+        if session.group_id != before["group_id"]:
+            reminders.session_audience_changed(session=session)
         log_activity(
             actor=actor, verb="session.rescheduled" if rescheduled else "session.updated",
             target=session, organization_id=program.organization_id,
@@ -158,6 +162,8 @@ def _assign(session: Session, fields: dict[str, Any]) -> None:
             value = value.strip()
         if name == "capacity" and value == "":
             value = None
+        if name == "group":  # a group, its id, or None
+            name, value = "group_id", getattr(value, "pk", value)
         setattr(session, name, value)
 
 
@@ -175,13 +181,15 @@ def _validate(session: Session, program: Program, facilitator_ids: list[int] | N
         if isinstance(value, datetime) and timezone.is_naive(value):
             errors[name] = [_("Give the time with its UTC offset.")]
     try:
-        session.full_clean(exclude=["program", *errors], validate_unique=False,
+        session.full_clean(exclude=["program", "group", *errors], validate_unique=False,
                            validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
     if not errors and session.ends_at <= session.starts_at:
         errors["ends_at"] = [_("The end must be after the start.")]
+    if session.group_id is not None and group_of_program(program.pk, session.group_id) is None:
+        errors["group"] = [_("Choose a group of this program's rounds, or none.")]
     if facilitator_ids and _non_members(program, facilitator_ids):
         errors["facilitators"] = [
             _("Facilitators must be members of the program's organization.")
@@ -254,6 +262,10 @@ def rsvp_respond(
         if not is_accepted_to(participant, session.program_id):
             raise Conflict("not_accepted",
                            _("Only accepted participants of this program can answer."))
+        if session.group_id is not None and not is_in_group(participant, session.group_id):
+            raise Conflict("not_in_group",
+                           _("This session is for the members of %(group)s only.")
+                           % {"group": session.group.name})
         if session.effective_status != SessionStatus.SCHEDULED:
             raise Conflict("invalid_transition",
                            _("This session is %(status)s; it takes no answers.")
