@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dialogues.groups import services as group_services
-from dialogues.models import GroupMember, GroupRound, RSVP
+from dialogues.models import RSVP, GroupMember, GroupRound
 from exchanges import services as exchange_services
 from tests.api.conftest import client_for
 from tests.factories import ApplicationFactory, SessionFactory, UserFactory, accepted_participant

@@ -221,8 +221,8 @@ def _minimum_moves(groups, people, size):
         floating = sum(len(current[j]) for j in range(len(current)) if j not in kept)
         have = [[sum(1 for i in grp if by_id[i].side == s) for s in sides] for grp in layout]
         for choice in _count_matrices(totals, g):
-            moves = floating + sum(max(0, h - c) for row, goal in zip(have, choice)
-                                   for h, c in zip(row, goal))
+            moves = floating + sum(max(0, h - c) for row, goal in zip(have, choice, strict=True)
+                                   for h, c in zip(row, goal, strict=True))
             best = moves if best is None else min(best, moves)
     return best
 
