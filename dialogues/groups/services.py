@@ -30,7 +30,7 @@ from participants.models import User
 
 MAX_INSTITUTION_LIMIT = MAX_GROUP_SIZE
 # The search's share of a request; the rest is loading and saving.
-MAKE_TIME_LIMIT = 1.0
+MAKE_TIME_LIMIT = 0.8
 REPAIR_TIME_LIMIT = 0.5
 
 
