@@ -24,7 +24,7 @@ from dialogues.forms import (
     SessionForm,
     group_label,
 )
-from dialogues.groups.selectors import groups_of_program, is_in_group, rounds_of
+from dialogues.groups.selectors import groups_of_program, is_in_group
 from dialogues.models import CalendarFeed, Confidentiality, GroupMember, Session
 from dialogues.selectors import (
     attendees_of,
@@ -80,7 +80,6 @@ def program_sessions(request, program_id):
             groupby(sessions, key=lambda s: timezone.localtime(s.starts_at).date())]
     return render(request, "dialogues/program_sessions.html", {
         "program": program, "access": access, "days": days, "today": today,
-        "has_rounds": rounds_of(program).exists(),
         "my_groups": access.is_accepted and GroupMember.objects.filter(
             round__program=program, participant=request.user).exists(),
     })

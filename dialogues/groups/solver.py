@@ -10,12 +10,14 @@ a language every member of a group speaks; at most k members of a group from one
 institution. With rotation: as many cross-side pairs who have not met before as
 possible, then as few pairs meeting again as possible.
 
-Why not a general solver. OR-Tools CP-SAT would take the hard rule as constraints,
-but a model of 1,000 people × 100 groups is 100,000 booleans whose construction in
-Python alone takes about a second, the wheel and its dependencies (protobuf, numpy,
-pandas) are heavy, and a time-limited search gives no better guarantee than ours on
-the part that matters: the hard rule, which we get by construction, with a proof.
-The preferences are soft and reported when unmet, which suits local search.
+Why not a general solver. OR-Tools CP-SAT could state the hard rule as constraints,
+but rotation's objective counts *pairs* in a group, which a CP-SAT model needs a
+variable for per pair and group (hundreds of thousands for 1,000 people in 100
+groups); within a 2-second budget it would be stopped by its time limit, with no
+better guarantee on the preferences than a local search; and its wheel with its
+dependencies is large. The one thing that must hold, the hard rule, we get by
+construction, with the proof below; the preferences are soft and reported when
+unmet, which suits local search.
 
 1. The skeleton (hard rule by construction). Order the people side after side and
    deal the sequence round-robin: position t goes to group t mod g. Proof: any run
@@ -38,8 +40,10 @@ The preferences are soft and reported when unmet, which suits local search.
      people no language can reach are gathered in as few groups as possible);
    - each member over an institution's limit in a group;
    - with rotation: minus each new cross-side pair, then plus each repeated pair.
-   The search runs for a number of steps proportional to N, stops early when
-   nothing is left to improve, and never past its time limit.
+   With rotation the search anneals (a worse swap is sometimes taken, less and less
+   often), because encounters across rounds make many local optima. It runs for a
+   number of steps proportional to N, stops early when nothing is left to improve,
+   and never past its time limit.
 
 3. Repair. People who are no longer there are dropped; if g changed, groups are
    added, or the smallest groups without locked members are dissolved. Which

@@ -392,3 +392,13 @@ def test_staff_page_query_count_is_constant(client, alice, program, round_):
 
     assert response.content.decode().count('class="round"') == 3
     assert len(three) == len(one)
+
+
+def test_the_export_names_the_persons_groups(program, round_, people):
+    from participants.privacy import export_personal_data
+
+    data = export_personal_data(user=people[0])
+
+    [entry] = data["groups"]
+    assert (entry["program"], entry["round"]) == (program.title, 1)
+    assert entry["group"] == GroupMember.objects.get(participant=people[0]).group.name
