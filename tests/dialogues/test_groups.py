@@ -402,3 +402,15 @@ def test_the_export_names_the_persons_groups(program, round_, people):
     [entry] = data["groups"]
     assert (entry["program"], entry["round"]) == (program.title, 1)
     assert entry["group"] == GroupMember.objects.get(participant=people[0]).group.name
+
+
+def test_the_program_page_links_the_group_for_accepted_participants_and_staff(
+        client, alice, program, round_, people, bob):
+    url = f'href="/programs/{program.pk}/groups/"'
+    pages = {}
+    for user in (people[0], alice, bob):
+        client.force_login(user)
+        pages[user] = client.get(f"/programs/{program.pk}/").content.decode()
+
+    assert (url in pages[people[0]], url in pages[alice], url in pages[bob]) == (
+        True, True, False)
