@@ -18,6 +18,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from dialogues.groups import services as group_services
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -84,7 +85,10 @@ def _seed_database() -> None:
                            applicant=participant, status="pending"),
         ApplicationFactory(program=foreign[1], side=foreign[1].sides.first(),
                            applicant=others[0], status="pending"),
+        ApplicationFactory(program=published, side=south, status="accepted",
+                           applicant=UserFactory(display_name="Quinn")),
     ]
+    group_round = group_services.round_create(program=published, actor=owner, size=3)
 
     upcoming = SessionFactory(program=published, title="Upcoming talk", capacity=10,
                               online_url="https://meet.example.org/upcoming")
@@ -110,6 +114,8 @@ def _seed_database() -> None:
         "sessions": [s.pk for s in (upcoming, cancelled, past, foreign_session)],
         "organizations": ["bridges", "elsewhere"],
         "members": [m.pk for m in memberships],
+        "groups": list(group_round.groups.values_list("pk", flat=True)),
+        "rounds": [group_round.number],
     }
 
 
