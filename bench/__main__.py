@@ -1,5 +1,9 @@
-"""`make bench`: outbox benchmarks, printed as ratios (not a test).
+"""`make bench`: dialogue groups and outbox benchmarks (not a test).
 
+0. Dialogue groups: the time to make a round for 1,000 accepted participants on 4
+   sides in groups of 10 with languages and institutions (goal: under 2 s), and to
+   make the next round rotated; the rules left unmet. `python -m bench groups` runs
+   only this one.
 1. Dispatch throughput to a local SMTP sink, next to a plain loop of Django's
    send_mail for the same messages.
 2. Claiming 1,000 due rows with 10,000 and with 1,000,000 not-yet-due rows in the
@@ -12,9 +16,11 @@ like a test database). BENCH_DATABASE_URL points elsewhere.
 
 import logging
 import os
+import random
 import statistics
 import sys
 import time
+from collections import Counter
 
 os.environ["DATABASE_URL"] = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley_bench")
@@ -30,9 +36,12 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from dialogues.groups import selectors as group_selectors  # noqa: E402
+from dialogues.groups import services as group_services  # noqa: E402
 from exchanges.models import (  # noqa: E402
     MAX_PROGRAM_CAPACITY,
     Application,
+    Membership,
     Organization,
     Program,
     Side,
@@ -158,13 +167,71 @@ def bench_claims() -> None:
         sys.exit(1)
 
 
+GROUP_PEOPLE, GROUP_SIDES, GROUP_SIZE = 1000, 4, 10
+
+
+def group_program() -> tuple[Program, object]:
+    """1,000 accepted on 4 sides: each speaks their side's language, most also English,
+    some another side's; each from one of 15 institutions of their side."""
+    rng = random.Random(2026)
+    organization = Organization.objects.create(name="Groups", slug=f"groups-{time.time_ns()}")
+    owner = User.objects.create(email=f"owner-{time.time_ns()}@example.org",
+                                display_name="Owner", password="!")
+    Membership.objects.create(organization=organization, user=owner, role="owner")
+    program = Program.objects.create(
+        organization=organization, title="Groups bench", kind="dialogue",
+        starts_on=timezone.localdate(), ends_on=timezone.localdate(), capacity=GROUP_PEOPLE,
+        status="published")
+    natives = ["el", "tr", "he", "ar"]
+    sides = [Side.objects.create(program=program, name=f"Side {k}", position=k)
+             for k in range(GROUP_SIDES)]
+    users = []
+    for n in range(GROUP_PEOPLE):
+        k = n % GROUP_SIDES
+        languages = {natives[k]}
+        if rng.random() < 0.75:
+            languages.add("en")
+        if rng.random() < 0.1:
+            languages.add(rng.choice(natives))
+        users.append(User(email=f"g{n}@example.org", display_name=f"G {n}", password="!",
+                          languages=", ".join(sorted(languages)),
+                          institution=f"School {k}-{rng.randrange(15)}"))
+    users = User.objects.bulk_create(users)
+    Application.objects.bulk_create(
+        Application(program=program, side=sides[n % GROUP_SIDES], applicant=user,
+                    status="accepted") for n, user in enumerate(users))
+    return program, owner
+
+
+def bench_groups() -> None:
+    program, owner = group_program()
+    for rotate in (False, True):
+        started = time.perf_counter()
+        group_round = group_services.round_create(program=program, actor=owner,
+                                                  size=GROUP_SIZE, max_per_institution=2,
+                                                  rotate=rotate)
+        seconds = time.perf_counter() - started
+        [view] = group_selectors.program_rounds(program, with_stats=True,
+                                                only=group_round.number)
+        unmet = Counter(v.rule for v in view.stats.violations)
+        what = "rotated round" if rotate else "round"
+        print(f"groups: {what} for {GROUP_PEOPLE} participants, {GROUP_SIDES} sides, groups "
+              f"of {GROUP_SIZE}, languages and institutions: {seconds:.2f} s "
+              f"(goal < 2 s); {view.stats.groups} groups; unmet: {dict(unmet) or 'none'}; "
+              f"new cross-side pairs {view.stats.new_cross_side_pairs}, repeated pairs "
+              f"{view.stats.repeated_pairs}")
+
+
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("The benchmarks need PostgreSQL (BENCH_DATABASE_URL=postgres://...).")
+    only_groups = sys.argv[1:] == ["groups"]
     old = setup_databases(verbosity=0, interactive=False)
     try:
-        bench_throughput()
-        bench_claims()
+        bench_groups()
+        if not only_groups:
+            bench_throughput()
+            bench_claims()
     finally:
         teardown_databases(old, verbosity=0)
 

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from dialogues.models import RSVP, CalendarFeed, Outcome, ReminderRule, Session
+from dialogues.models import (
+    RSVP,
+    CalendarFeed,
+    DialogueGroup,
+    GroupMember,
+    GroupRound,
+    Outcome,
+    ReminderRule,
+    Session,
+)
 
 
 class RSVPInline(admin.TabularInline):
@@ -23,7 +32,7 @@ class SessionAdmin(admin.ModelAdmin):
     search_fields = ["title", "program__title"]
     date_hierarchy = "starts_at"
     list_select_related = ["program"]
-    raw_id_fields = ["program"]
+    raw_id_fields = ["program", "group"]
     filter_horizontal = ["facilitators"]
     inlines = [RSVPInline, OutcomeInline]
 
@@ -58,3 +67,49 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     raw_id_fields = ["user"]
     exclude = ["token"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Groups are made, changed and repaired on the program's groups page (and the API),
+    where the balance rule is kept and the changes logged; the admin only shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class GroupMemberInline(admin.TabularInline):
+    model = GroupMember
+    extra = 0
+    raw_id_fields = ["participant", "round"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GroupRound)
+class GroupRoundAdmin(ReadOnlyAdmin):
+    list_display = ["program", "number", "size", "languages", "max_per_institution", "rotate",
+                    "created_at"]
+    list_filter = ["program__organization"]
+    list_select_related = ["program"]
+    raw_id_fields = ["program"]
+
+
+@admin.register(DialogueGroup)
+class DialogueGroupAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "round"]
+    list_select_related = ["round__program"]
+    raw_id_fields = ["round"]
+    inlines = [GroupMemberInline]

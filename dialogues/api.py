@@ -73,6 +73,10 @@ class SessionSerializer(serializers.Serializer):
         choices=Session.Confidentiality.choices, required=False)
     ground_rules = TextField(max_length=5000, allow_blank=True, required=False)
     facilitators = FacilitatorsField(required=False)
+    group = serializers.IntegerField(
+        source="group_id", min_value=1, max_value=MAX_ID, allow_null=True, required=False,
+        help_text=_("A group of this program: only its members may answer, get the "
+                    "reminders and attend. Null: every accepted participant."))
     status = serializers.CharField(source="effective_status", read_only=True)
 
     def to_representation(self, session):
@@ -85,6 +89,8 @@ class SessionSerializer(serializers.Serializer):
         data = dict(self.validated_data)
         if "online_url" in data and data["online_url"] is None:
             data["online_url"] = ""
+        if "group_id" in data:
+            data["group"] = data.pop("group_id")
         return data
 
 
@@ -220,8 +226,8 @@ class SessionRSVPView(APIView):
 
     @extend_schema(request=RSVPInSerializer, responses={
         200: RSVPOutSerializer,
-        409: conflict("not_accepted", "ground_rules_required", "capacity_full",
-                      "invalid_transition")})
+        409: conflict("not_accepted", "not_in_group", "ground_rules_required",
+                      "capacity_full", "invalid_transition")})
     def post(self, request, pk):
         session = _session_for(request, pk)
         serializer = RSVPInSerializer(data=request.data)

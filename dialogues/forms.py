@@ -10,7 +10,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.validity import local_time
-from dialogues.models import Confidentiality, OutcomeKind, RSVPResponse, SessionFormat
+from dialogues.models import (
+    Confidentiality,
+    DialogueGroup,
+    OutcomeKind,
+    RSVPResponse,
+    SessionFormat,
+)
 from participants.forms import TimezoneField
 from participants.models import User
 
@@ -30,6 +36,10 @@ class WallTimeField(forms.DateTimeField):
 
     def prepare_value(self, value):
         return value
+
+
+def group_label(group: DialogueGroup) -> str:
+    return _("Round %(round)d · %(group)s") % {"round": group.round.number, "group": group.name}
 
 
 class SessionForm(forms.Form):
@@ -53,6 +63,12 @@ class SessionForm(forms.Form):
         label=_("Facilitators"), queryset=User.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=DialogueGroup.objects.none(), required=False,
+        empty_label=_("Everyone accepted (no group)"),
+        help_text=_("For one group only: only its members can answer, get its reminders "
+                    "and appear on its attendee list."),
+    )
     confidentiality = forms.ChoiceField(
         label=_("Confidentiality rule"), choices=Confidentiality.choices,
         widget=forms.RadioSelect,
@@ -62,11 +78,16 @@ class SessionForm(forms.Form):
         help_text=_("Leave empty to use the default text for the chosen rule."),
     )
 
-    def __init__(self, *args, members=None, **kwargs):
+    def __init__(self, *args, members=None, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
         if members is not None:
             self.fields["facilitators"].queryset = members
         self.fields["facilitators"].label_from_instance = lambda user: user.display_name
+        if groups is None:
+            del self.fields["group"]
+        else:
+            self.fields["group"].queryset = groups
+            self.fields["group"].label_from_instance = group_label
 
     def clean(self):
         """Wall times become instants in the chosen zone (core.validity)."""
@@ -99,12 +120,25 @@ class SessionForm(forms.Form):
             "online_url": session.online_url, "capacity": session.capacity,
             "facilitators": list(session.facilitators.all()),
             "confidentiality": session.confidentiality, "ground_rules": session.ground_rules,
+            "group": session.group_id,
         }
 
 
 def _wall(instant, zone) -> dt.datetime:
     """What the form shows: the wall clock to the minute, as the widget does."""
     return instant.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+
+class GroupSessionsForm(SessionForm):
+    """One session per group of a round: the session's fields without its group."""
+
+    title = forms.CharField(
+        label=_("Title"), max_length=180,
+        help_text=_("Each group's name is added to it; or write {group} where it goes."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("group", None)
 
 
 class CancelForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.templatetags.parley_time import format_time
 from dialogues.calendar import session_ics
+from dialogues.groups.selectors import is_in_group
 from dialogues.models import RSVP, ReminderKind, RSVPResponse, Session, SessionStatus
 from exchanges.models import Program
 from exchanges.selectors import is_accepted_to
@@ -36,6 +37,12 @@ def _ensure_accepted(notification: Notification, program_id: int) -> None:
         raise kinds.NotRelevant("the recipient is no longer accepted to the program")
 
 
+def _ensure_in_group(notification: Notification, session: Session) -> None:
+    if session.group_id is not None and not is_in_group(notification.recipient,
+                                                        session.group_id):
+        raise kinds.NotRelevant("the recipient is not in the session's group")
+
+
 def _session_context(notification: Notification, session: Session) -> dict:
     when = format_time(session.starts_at, event_tz=session.timezone)
     return {
@@ -57,6 +64,7 @@ def build_session_reminder(notification: Notification) -> kinds.Email:
         raise kinds.NotRelevant("the session had already started",
                                    status=NotificationStatus.MISSED)
     _ensure_accepted(notification, session.program_id)
+    _ensure_in_group(notification, session)
     rsvp = RSVP.objects.filter(session=session, participant_id=notification.recipient_id).first()
     if rsvp is not None and rsvp.response == RSVPResponse.NO:
         raise kinds.NotRelevant("the recipient answered no")
@@ -72,6 +80,7 @@ def build_session_followup(notification: Notification) -> kinds.Email:
     if session.status == SessionStatus.CANCELLED:
         raise kinds.NotRelevant("the session was cancelled")
     _ensure_accepted(notification, session.program_id)
+    _ensure_in_group(notification, session)
     rsvps = RSVP.objects.filter(session=session)
     attendance_taken = rsvps.filter(attended__isnull=False).exists()
     mine = rsvps.filter(participant_id=notification.recipient_id).first()

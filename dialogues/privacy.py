@@ -3,7 +3,7 @@
 Registered with participants.privacy from DialoguesConfig.ready().
 """
 
-from dialogues.models import RSVP, CalendarFeed
+from dialogues.models import RSVP, CalendarFeed, GroupMember
 from participants.models import User
 
 
@@ -19,6 +19,15 @@ def export_sessions(user: User) -> list[dict]:
     ]
 
 
+def export_groups(user: User) -> list[dict]:
+    return [
+        {"program": m.round.program.title, "round": m.round.number, "group": m.group.name,
+         "locked": m.locked}
+        for m in GroupMember.objects.filter(participant=user)
+        .select_related("round__program", "group").order_by("round__created_at", "id")
+    ]
+
+
 def erase(user: User) -> None:
     """RSVPs and attendance stay (anonymous counts); the private feed URL goes."""
     CalendarFeed.objects.filter(user=user).delete()
@@ -28,4 +37,5 @@ def connect() -> None:
     from participants import privacy
 
     privacy.register_exporter("sessions", export_sessions)
+    privacy.register_exporter("groups", export_groups)
     privacy.register_eraser(erase)

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from dialogues.models import RSVP, Confidentiality, Outcome, RSVPResponse, Session
+from dialogues.models import RSVP, Confidentiality, GroupMember, Outcome, RSVPResponse, Session
 from exchanges.models import STAFF_ROLES, Application, ApplicationStatus, Membership, Program
 from exchanges.selectors import is_accepted_to, programs_visible_to, role_in
 from participants.models import User
 
 
 def _with_facilitators(queryset: QuerySet[Session]) -> QuerySet[Session]:
-    return queryset.select_related("program__organization").prefetch_related(
+    return queryset.select_related("program__organization", "group__round").prefetch_related(
         Prefetch("facilitators", queryset=User.objects.only("id", "display_name"))
     )
 
@@ -94,12 +94,16 @@ def yes_count(session: Session) -> int:
 
 
 def attendees_of(session: Session) -> QuerySet[RSVP]:
-    """Everyone who answered, with their side (from their application) and no email."""
+    """Everyone who answered, with their side (from their application) and no email; for
+    a session of one group, its members only."""
     side = Application.objects.filter(
         program_id=session.program_id, applicant_id=OuterRef("participant_id")
     )
+    rsvps = RSVP.objects.filter(session=session)
+    if session.group_id is not None:
+        rsvps = rsvps.filter(participant__group_memberships__group_id=session.group_id)
     return (
-        RSVP.objects.filter(session=session)
+        rsvps
         .select_related("participant")
         .only("id", "session_id", "participant_id", "response", "attended",
               "ground_rules_accepted_at", "participant__id", "participant__display_name")
@@ -133,8 +137,9 @@ def outcomes_of(session: Session) -> QuerySet[Outcome]:
 
 
 def sessions_of_person(user) -> QuerySet[Session]:
-    """Sessions of every program the person is accepted to, and those they facilitate,
-    each annotated with the person's own answer."""
+    """Sessions of every program the person is accepted to (of the sessions of one group,
+    only their own group's), and those they facilitate, each annotated with the person's
+    own answer."""
     accepted = Application.objects.filter(
         applicant=user, program=OuterRef("program"), status=ApplicationStatus.ACCEPTED
     )
@@ -144,14 +149,16 @@ def sessions_of_person(user) -> QuerySet[Session]:
     )
     staff = member.filter(role__in=STAFF_ROLES)
     mine = RSVP.objects.filter(session=OuterRef("pk"), participant=user)
+    in_group = GroupMember.objects.filter(group=OuterRef("group"), participant=user)
     return (
         Session.objects.annotate(
             is_accepted=Exists(accepted),
             is_facilitating=Exists(facilitating) & Exists(member),
-            is_staff=Exists(staff),
+            is_staff=Exists(staff), in_group=Exists(in_group),
             my_response=Subquery(mine.values("response")[:1]),
         )
-        .filter(Q(is_accepted=True) | Q(is_facilitating=True))
+        .filter(Q(is_accepted=True, group__isnull=True) | Q(is_accepted=True, in_group=True)
+                | Q(is_facilitating=True))
         .select_related("program__organization")
         .order_by("starts_at", "id")
     )

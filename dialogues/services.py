@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from core.errors import Conflict
 from core.validity import canonical_timezone
+from dialogues.groups.selectors import group_of_program, is_in_group
 from dialogues.models import (
     RSVP,
     CalendarFeed,
@@ -41,7 +42,7 @@ from participants.outbox.services import enqueue
 
 SESSION_FIELDS = (
     "title", "format", "starts_at", "ends_at", "timezone", "location", "online_url",
-    "capacity", "confidentiality", "ground_rules",
+    "capacity", "confidentiality", "ground_rules", "group",
 )
 TIME_FIELDS = ("starts_at", "ends_at")
 
@@ -107,7 +108,8 @@ def session_update(
             _ensure_facilitator_edit(access, session, fields, facilitators)
         if session.status == SessionStatus.CANCELLED:
             raise Conflict("invalid_transition", _("A cancelled session cannot be changed."))
-        before = {name: getattr(session, name) for name in (*TIME_FIELDS, "confidentiality")}
+        before = {name: getattr(session, name)
+                  for name in (*TIME_FIELDS, "confidentiality", "group_id")}
         old_default = default_ground_rules(session.confidentiality)
         _assign(session, fields)
         _refresh_ground_rules(session, fields, old_default)
@@ -120,6 +122,8 @@ def session_update(
         rescheduled = any(getattr(session, name) != before[name] for name in TIME_FIELDS)
         if rescheduled:
             reminders.session_rescheduled(session=session)
+        if session.group_id != before["group_id"]:
+            reminders.session_audience_changed(session=session)
         log_activity(
             actor=actor, verb="session.rescheduled" if rescheduled else "session.updated",
             target=session, organization_id=program.organization_id,
@@ -178,6 +182,8 @@ def _assign(session: Session, fields: dict[str, Any]) -> None:
             value = None
         if name == "timezone":
             value = canonical_timezone(value)
+        if name == "group":  # a group, its id, or None
+            name, value = "group_id", getattr(value, "pk", value)
         setattr(session, name, value)
 
 
@@ -196,11 +202,13 @@ def _validate(session: Session, program: Program, facilitator_ids: list[int] | N
             errors[name] = [_("Give the time with its UTC offset.")]
     try:
         # Session.clean() holds the rules of when a session may be (core.validity).
-        session.full_clean(exclude=["program", *errors], validate_unique=False,
+        session.full_clean(exclude=["program", "group", *errors], validate_unique=False,
                            validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
+    if session.group_id is not None and group_of_program(program.pk, session.group_id) is None:
+        errors["group"] = [_("Choose a group of this program's rounds, or none.")]
     if facilitator_ids and _non_members(program, facilitator_ids):
         errors["facilitators"] = [
             _("Facilitators must be members of the program's organization.")
@@ -318,6 +326,10 @@ def rsvp_respond(
         if not is_accepted_to(participant, session.program_id):
             raise Conflict("not_accepted",
                            _("Only accepted participants of this program can answer."))
+        if session.group_id is not None and not is_in_group(participant, session.group_id):
+            raise Conflict("not_in_group",
+                           _("This session is for the members of %(group)s only.")
+                           % {"group": session.group.name})
         if session.effective_status != SessionStatus.SCHEDULED:
             raise Conflict("invalid_transition",
                            _("This session is %(status)s; it takes no answers.")

@@ -1,23 +1,31 @@
 """Session pages: schedule, agenda, the session room, my sessions, calendars."""
 
-import csv
 from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.csv_export import csv_response
 from core.errors import Conflict
 from dialogues import services
 from dialogues.calendar import feed_ics, ics_response, session_ics
-from dialogues.forms import AttendanceForm, CancelForm, OutcomeForm, RSVPForm, SessionForm
-from dialogues.models import CalendarFeed, Confidentiality, Session
+from dialogues.forms import (
+    AttendanceForm,
+    CancelForm,
+    OutcomeForm,
+    RSVPForm,
+    SessionForm,
+    group_label,
+)
+from dialogues.groups.selectors import groups_of_program, is_in_group
+from dialogues.models import CalendarFeed, Confidentiality, GroupMember, Session
 from dialogues.selectors import (
     attendees_of,
     can_read_outcomes,
@@ -68,11 +76,28 @@ def program_sessions(request, program_id):
     access = program_access(request.user, program)
     sessions = list(sessions_of_program(program))
     today = timezone.localdate()
-    days = [(day, list(items)) for day, items in
+    days = [(day, by_group(list(items))) for day, items in
             groupby(sessions, key=lambda s: timezone.localtime(s.starts_at).date())]
     return render(request, "dialogues/program_sessions.html", {
         "program": program, "access": access, "days": days, "today": today,
+        "my_groups": access.is_accepted and GroupMember.objects.filter(
+            round__program=program, participant=request.user).exists(),
     })
+
+
+def by_group(sessions: list[Session]) -> list[tuple[str, list[Session]]]:
+    """A day's sessions in columns, side by side: the whole program's, then each group's
+    (by round and number). One unnamed column when no session belongs to a group."""
+    if all(s.group_id is None for s in sessions):
+        return [("", sessions)]
+    columns: dict = {}
+    for s in sorted(sessions, key=lambda s: (s.group is not None,
+                                             s.group and (s.group.round_id, s.group.number))):
+        label = group_label(s.group) if s.group else _("Everyone")
+        columns.setdefault(label, []).append(s)
+    for column in columns.values():
+        column.sort(key=lambda s: (s.starts_at, s.pk))
+    return list(columns.items())
 
 
 @login_required
@@ -80,7 +105,8 @@ def session_new(request, program_id):
     program = _program(request, program_id)
     if not program_access(request.user, program).is_staff:
         raise PermissionDenied
-    form = SessionForm(request.POST or None, members=_members(program), initial={
+    form = SessionForm(request.POST or None, members=_members(program),
+                       groups=groups_of_program(program), initial={
         "timezone": request.user.timezone, "confidentiality": Confidentiality.OPEN})
     if request.method == "POST" and form.is_valid():
         session = _save_form(form, lambda: services.session_create(
@@ -100,6 +126,7 @@ def session_edit(request, pk):
     if not program_access(request.user, session.program).is_staff:
         raise PermissionDenied
     form = SessionForm(request.POST or None, members=_members(session.program),
+                       groups=groups_of_program(session.program),
                        initial=SessionForm.initial_for(session))
     if request.method == "POST" and form.is_valid():
         saved = _save_form(form, lambda: services.session_update(
@@ -143,6 +170,7 @@ def session_detail(request, pk):
     rsvp = own_rsvp(request.user, session)
     context = {
         "session": session, "program": session.program, "access": access, "rsvp": rsvp,
+        "in_group": session.group_id is None or is_in_group(request.user, session.group_id),
         "can_run": access.can_run(session), "can_see_link": access.can_see_link(session),
         "rsvp_form": RSVPForm(), "outcome_form": OutcomeForm(),
         "is_open": session.confidentiality == Confidentiality.OPEN,
@@ -220,15 +248,12 @@ def session_attendees_csv(request, pk):
         services.attendees_export(session=session, actor=request.user)
     except Conflict as exc:
         raise Http404(exc.message) from exc
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="session-{pk}-attendees.csv"'
-    writer = csv.writer(response)
-    writer.writerow([_("Display name"), _("Side"), _("Answer"), _("Attended")])
+    rows = [[_("Display name"), _("Side"), _("Answer"), _("Attended")]]
     for row in attendees_of(session):
         attended = "" if row.attended is None else (_("yes") if row.attended else _("no"))
-        writer.writerow([row.participant.display_name, row.side_name or "", row.response,
-                         attended])
-    return response
+        rows.append([row.participant.display_name, row.side_name or "", row.response,
+                     attended])
+    return csv_response(rows, f"session-{pk}-attendees.csv")
 
 
 def session_calendar(request, pk):

@@ -12,7 +12,8 @@ from participants.models import User
 
 def personal_data_viewed(*, actor: User, program: Program, via: str,
                          applicant_ids: list[int]) -> None:
-    """Staff were shown applicants' email and legal name: one entry per page or response
+    """Staff were shown applicants' personal data (email, legal name, institution, date
+    of birth): one entry per page or response
     (not per row), naming whose data was shown. Nothing shown, nothing logged."""
     if applicant_ids:
         log_activity(actor=actor, verb="personal_data.viewed", target=program,
@@ -29,8 +30,9 @@ def applications_export_logged(*, program: Program, actor: User) -> list[list[st
         .select_related("side", "applicant")
         .order_by("created_at", "id")
     )
-    header = [_("side"), _("display name"), _("email"), _("legal name"), _("status"),
-              _("applied at"), _("decided at"), _("motivation")]
+    header = [_("side"), _("display name"), _("email"), _("legal name"), _("institution"),
+              _("date of birth"), _("status"), _("applied at"), _("decided at"),
+              _("motivation")]
     with transaction.atomic():
         rows = [
             [
@@ -38,6 +40,9 @@ def applications_export_logged(*, program: Program, actor: User) -> list[list[st
                 application.applicant.display_name,
                 application.applicant.email,
                 application.applicant.legal_name,
+                application.applicant.institution,
+                application.applicant.birth_date.isoformat()
+                if application.applicant.birth_date else "",
                 application.status,
                 application.created_at.isoformat(),
                 application.decided_at.isoformat() if application.decided_at else "",

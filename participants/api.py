@@ -60,6 +60,9 @@ class MeSerializer(serializers.Serializer):
     languages = TextField(
         max_length=200, allow_blank=True, help_text=_("Comma-separated, e.g. en, el, tr")
     )
+    institution = TextField(max_length=200, allow_blank=True, required=False,
+                            help_text=_("School, club, congregation or employer."))
+    birth_date = serializers.DateField(allow_null=True, required=False)
     timezone = TextField(max_length=64, help_text=_(
         "An IANA name, e.g. Asia/Nicosia; an old name (US/Eastern) is stored as its zone "
         "(America/New_York)."))

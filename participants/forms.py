@@ -136,6 +136,16 @@ class ProfileForm(forms.Form):
                               help_text=_("Two-letter code, e.g. CY, GR, TR."))
     languages = forms.CharField(label=_("Languages you speak"), max_length=200, required=False,
                                 help_text=_("Comma-separated, e.g. en, el, tr"))
+    institution = forms.CharField(
+        label=_("Institution"), max_length=200, required=False,
+        help_text=_("Your school, club, congregation or employer. Seen only by the staff of "
+                    "organizations whose programs you apply to; used to mix groups."),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Seen only by the staff of organizations whose programs you apply to."),
+    )
     timezone = TimezoneField(label=_("Timezone"),
                              help_text=_("Times are shown to you in this zone."))
     language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)

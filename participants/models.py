@@ -1,9 +1,11 @@
 """People: the User (email login) with its participant profile, and the outbox."""
 
+import datetime as dt
 import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone as dj_timezone
@@ -11,6 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 # The timezone rule lives in core.validity; migrations name it here.
 from core.validity import validate_timezone
+
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
+
+def validate_birth_date(value) -> None:
+    if value < EARLIEST_BIRTH_DATE or value > dj_timezone.localdate():
+        raise ValidationError(
+            _("Give a date of birth between 1900-01-01 and today."), code="invalid_birth_date"
+        )
+
 
 
 def normalize_email(value: str | None) -> str:
@@ -59,14 +71,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person. The profile lives on the user: every person is a participant.
 
     `display_name` is what other participants see (it may be a pseudonym);
-    `email` and `legal_name` are private to the person and to the staff of
-    organizations they applied to.
+    `email`, `legal_name`, `institution` and `birth_date` are private to the person
+    and to the staff of organizations they applied to.
     """
 
     email = models.EmailField(_("email"), max_length=254)
     display_name = models.CharField(_("display name"), max_length=80)
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
+    institution = models.CharField(
+        _("institution"), max_length=200, blank=True,
+        help_text=_("School, club, congregation or employer."),
+    )
+    birth_date = models.DateField(
+        _("date of birth"), null=True, blank=True, validators=[validate_birth_date]
+    )
     languages = models.CharField(
         _("languages"), max_length=200, blank=True, help_text=_("Comma-separated, e.g. en, el, tr")
     )

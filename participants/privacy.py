@@ -46,6 +46,7 @@ def _profile(user: User) -> dict:
     return {
         "id": user.pk, "email": user.email, "display_name": user.display_name,
         "legal_name": user.legal_name, "country": user.country, "languages": user.languages,
+        "institution": user.institution, "birth_date": _iso(user.birth_date),
         "timezone": user.timezone, "language": user.language, "notify_email": user.notify_email,
         "date_joined": _iso(user.date_joined), "last_login": _iso(user.last_login),
     }
@@ -126,6 +127,8 @@ def _scrub_user(user: User) -> None:
     user.legal_name = ""
     user.country = ""
     user.languages = ""
+    user.institution = ""
+    user.birth_date = None
     user.timezone = "UTC"
     user.notify_email = False
     user.research_consent_at = None

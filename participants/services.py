@@ -23,8 +23,8 @@ from participants.models import User, normalize_email, supported_language
 from participants.outbox.services import enqueue
 
 PROFILE_FIELDS = (
-    "email", "display_name", "legal_name", "country", "languages", "timezone", "language",
-    "notify_email",
+    "email", "display_name", "legal_name", "country", "languages", "institution", "birth_date",
+    "timezone", "language", "notify_email",
 )
 
 

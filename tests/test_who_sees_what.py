@@ -1,13 +1,14 @@
-"""Who sees what: a participant's email and legal name reach only the person and the staff
-(owners, coordinators) of the organization they applied to — on every page, API endpoint,
-email, calendar file and export. Facilitators, other participants, another organization's
-staff and anonymous visitors see display names at most.
+"""Who sees what: a participant's email, legal name, institution and date of birth reach only
+the person and the staff (owners, coordinators) of the organization they applied to — on
+every page, API endpoint, email, calendar file and export. Facilitators, other participants,
+another organization's staff and anonymous visitors see display names at most.
 
 The matrix below lists every route of the URL conf: a route that shows something has a
 row requested as each viewer; the rest are listed with the reason they show no one. A new
 route with neither fails `test_every_route_has_a_row_or_a_reason`.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from icalendar import Calendar
 
+from dialogues.groups import services as group_services
 from dialogues.models import CalendarFeed
 from exchanges import services
 from exchanges.models import ActivityLog
@@ -68,9 +70,11 @@ class World:
 def build_world() -> World:
     people = {
         "p": UserFactory(display_name="Parvaneh", email="p-secret@example.org",
-                         legal_name="Legal Secretname"),
+                         legal_name="Legal Secretname", institution="Hidden Academy",
+                         birth_date=datetime.date(1991, 2, 3), languages="en"),
         "q": UserFactory(display_name="Quillon", email="q-secret@example.org",
-                         legal_name="Legal Quietname"),
+                         legal_name="Legal Quietname", institution="Quiet Lyceum",
+                         birth_date=datetime.date(1989, 11, 28), languages="en"),
         "owner": UserFactory(display_name="Oriane", email="oriane@alpha.example"),
         "coordinator": UserFactory(display_name="Corvin", email="corvin@alpha.example"),
         "facilitator": UserFactory(display_name="Faustyna", email="faustyna@alpha.example"),
@@ -114,6 +118,7 @@ def build_world() -> World:
     # An open invitation to p's address: only the owner who sent it sees the address.
     invitation = services.membership_invite(organization=org, actor=people["owner"],
                                             email=people["p"].email, role="facilitator")
+    group_services.round_create(program=program, actor=people["owner"], size=3)
     return World(people=people, org=org, other_org=other_org, program=program,
                  applications=applications, sessions=sessions, feeds=feeds,
                  invitation=invitation)
@@ -131,8 +136,8 @@ def client_as(world: World, viewer: str) -> Client:
     return client
 
 
-def secrets_of(person) -> tuple[str, str]:
-    return person.email, person.legal_name
+def secrets_of(person) -> tuple[str, ...]:
+    return person.email, person.legal_name, person.institution, person.birth_date.isoformat()
 
 
 def may_see(viewer: str, subject: str) -> bool:
@@ -148,8 +153,8 @@ def may_see(viewer: str, subject: str) -> bool:
 class Row:
     name: str  # the route's name in the URL conf (namespace:name)
     url: object  # World -> URL
-    # Viewers who must be shown a subject's personal data here (proves the page is read):
-    # viewer -> subjects.
+    # Viewers who must be shown all of a subject's personal data here (proves the page is
+    # read): viewer -> subjects.
     shows: dict = field(default_factory=dict)
     method: str = "get"
 
@@ -207,6 +212,9 @@ ROWS = [
     Row("calendar-feed", lambda w: f"/calendar/{w.feeds['q'].token}.ics"),
     Row("program-reminders", lambda w: f"/programs/{w.program.pk}/reminders/"),
     Row("outbox:messages", lambda w: "/me/messages/"),
+    Row("program-groups", lambda w: f"/programs/{w.program.pk}/groups/"),
+    Row("group-round-csv", lambda w: f"/programs/{w.program.pk}/groups/1.csv"),
+    Row("group-round-sessions", lambda w: f"/programs/{w.program.pk}/groups/1/sessions/"),
     # The API.
     Row("api-me", lambda w: "/api/v1/me/", shows=SELF_ONLY),
     Row("api-me-export", lambda w: "/api/v1/me/export/", shows=SELF_ONLY),
@@ -230,6 +238,7 @@ ROWS = [
     *_each_session("api-session-calendar", "/api/v1/sessions/{}/calendar.ics"),
     Row("api-program-reminders", lambda w: f"/api/v1/programs/{w.program.pk}/reminders/"),
     Row("api-my-notifications", lambda w: "/api/v1/me/notifications/"),
+    Row("api-program-groups", lambda w: f"/api/v1/programs/{w.program.pk}/groups/"),
 ]
 
 # Routes without a row, and why none of them can show a person to a viewer.
@@ -273,6 +282,11 @@ NO_ROW = {
     "api-session-rsvp": "POST only; answers the caller's own answer",
     "api-session-attendance": "POST only; answers the attendee list of "
                               "api-session-attendees (display names)",
+    "group-round-create": "POST only, staff only; redirects, or re-shows program-groups",
+    "group-member-move": "POST only, staff only; redirects",
+    "group-round-repair": "POST only, staff only; redirects",
+    "api-group-members": "POST only, staff only; answers a round as api-program-groups",
+    "api-group-round-repair": "POST only, staff only; answers a round as api-program-groups",
 }
 
 
@@ -302,9 +316,9 @@ def _leaks(world: World, viewer: str, row: Row, body: str) -> list[str]:
         if shown and not may_see(viewer, subject):
             found.append(f"{row.name} {row.url(world)} shows {subject}'s {shown} to {viewer}")
         expected = subject in row.shows.get(viewer, ())
-        if expected and len(shown) != 2:
-            found.append(f"{row.name} {row.url(world)} should show {subject}'s email and "
-                         f"legal name to {viewer}, shows {shown}")
+        if expected and len(shown) != len(secrets_of(world.people[subject])):
+            found.append(f"{row.name} {row.url(world)} should show {subject}'s personal "
+                         f"data to {viewer}, shows {shown}")
     return found
 
 

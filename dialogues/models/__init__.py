@@ -73,6 +73,11 @@ class Session(models.Model):
         default=Confidentiality.OPEN,
     )
     ground_rules = models.TextField(_("ground rules"), max_length=5000, blank=True)
+    # When set, only this group's members may answer, get its reminders and attend.
+    group = models.ForeignKey(
+        "dialogues.DialogueGroup", on_delete=models.RESTRICT, null=True, blank=True,
+        related_name="sessions", verbose_name=_("group"),
+    )
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="facilitated_sessions"
     )
@@ -334,3 +339,6 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"calendar feed of {self.user_id}"
+
+
+from dialogues.models.groups import DialogueGroup, GroupMember, GroupRound  # noqa: E402, F401

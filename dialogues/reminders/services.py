@@ -5,7 +5,8 @@ Every function here runs inside the transaction of the change that causes it
 services call `session_created` / `session_rescheduled` / `session_cancelled`).
 
 Who gets a message is settled twice: here, broadly (every accepted participant,
-every scheduled session), and again by the kind's handler right before sending
+every scheduled session; for a session of one group, that group's accepted members),
+and again by the kind's handler right before sending
 (an RSVP "no", attendance, the preference), because those can change after
 planning. Dedupe keys make planning idempotent: planning again moves pending rows.
 """
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict
 from core.validity import in_range
+from dialogues.groups.selectors import member_ids
 from dialogues.models import DEFAULT_REMINDER_SCHEDULE, ReminderKind, ReminderRule, Session
 from exchanges.activity import log_activity
 from exchanges.models import Application, ApplicationStatus, Program, ProgramStatus
@@ -174,6 +176,16 @@ def _scheduled_sessions(program: Program) -> QuerySet[Session]:
     return Session.objects.filter(program=program, status=Session.Status.SCHEDULED)
 
 
+def session_audience(session: Session, accepted_ids: list[int] | None = None) -> list[int]:
+    """Who a session's reminders are for: the accepted participants, or, for a session
+    of one group, the accepted members of that group."""
+    user_ids = _accepted_ids(session.program_id) if accepted_ids is None else accepted_ids
+    if session.group_id is None:
+        return user_ids
+    members = member_ids(session.group_id)
+    return [user_id for user_id in user_ids if user_id in members]
+
+
 # --- Writing the plan -------------------------------------------------------------------
 
 PAST_WHEN_PLANNED = "its due time had already passed when it was planned"
@@ -238,7 +250,7 @@ def plan_for_participant(*, application: Application) -> None:
     user_ids = [application.applicant_id]
     planned = _program_messages(program, rules, user_ids)
     for session in _scheduled_sessions(program):
-        planned += _session_messages(session, rules, user_ids)
+        planned += _session_messages(session, rules, session_audience(session, user_ids))
     _apply(planned, organization_id=program.organization_id)
 
 
@@ -264,12 +276,25 @@ def session_created(*, session: Session) -> None:
     if session.status != Session.Status.SCHEDULED:
         return
     program = session.program
-    planned = _session_messages(session, reminder_schedule(program), _accepted_ids(program.pk))
+    planned = _session_messages(session, reminder_schedule(program), session_audience(session))
     _apply(planned, organization_id=program.organization_id)
 
 
 def session_rescheduled(*, session: Session) -> None:
     """Pending rows move with the session; one whose new time is already past is missed."""
+    session_created(session=session)
+
+
+def session_audience_changed(*, session: Session) -> None:
+    """The session's group changed, or its members did: plan for who is in, cancel the
+    pending messages of who is out."""
+    audience = set(session_audience(session))
+    cancel_pending(
+        Notification.objects.filter(kind__in=SESSION_KINDS, context__session=session.pk,
+                                    status=NotificationStatus.PENDING)
+        .exclude(recipient_id__in=audience),
+        "the recipient is not in the session's group",
+    )
     session_created(session=session)
 
 
@@ -294,7 +319,7 @@ def replan_program(*, program: Program) -> None:
     user_ids = _accepted_ids(program.pk)
     planned = _program_messages(program, rules, user_ids)
     for session in _scheduled_sessions(program):
-        planned += _session_messages(session, rules, user_ids)
+        planned += _session_messages(session, rules, session_audience(session, user_ids))
     _apply(planned, organization_id=program.organization_id)
 
 

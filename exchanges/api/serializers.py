@@ -226,6 +226,9 @@ class ApplicantSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     email = serializers.EmailField(required=False, help_text=_("Staff only."))
     legal_name = serializers.CharField(required=False, help_text=_("Staff only."))
+    institution = serializers.CharField(required=False, help_text=_("Staff only."))
+    birth_date = serializers.DateField(required=False, allow_null=True,
+                                       help_text=_("Staff only."))
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -244,7 +247,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
         person = application.applicant
         data = {"id": person.pk, "display_name": person.display_name}
         if sees_applicant_personal_data(self.context["staff_organizations"], application.program):
-            data.update(email=person.email, legal_name=person.legal_name)
+            data.update(email=person.email, legal_name=person.legal_name,
+                        institution=person.institution,
+                        birth_date=person.birth_date.isoformat() if person.birth_date else None)
         return data
 
 

@@ -177,8 +177,8 @@ def test_me_returns_own_profile(bob):
     assert response.status_code == 200
     assert response.json() == {
         "id": bob.pk, "email": "bob@example.org", "display_name": "Bob",
-        "legal_name": bob.legal_name, "country": "", "languages": "", "timezone": "UTC",
-        "language": "en", "notify_email": True,
+        "legal_name": bob.legal_name, "country": "", "languages": "", "institution": "",
+        "birth_date": None, "timezone": "UTC", "language": "en", "notify_email": True,
     }
 
 

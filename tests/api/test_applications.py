@@ -124,7 +124,8 @@ def test_applications_list_staff_sees_all_with_personal_data(carol, published, a
     assert response.json()["count"] == 2
     first = response.json()["results"][0]
     assert first["applicant"] == {"id": application.applicant.pk, "display_name": "Dora",
-                                  "email": "dora@example.org", "legal_name": "Dora Legal"}
+                                  "email": "dora@example.org", "legal_name": "Dora Legal",
+                                  "institution": "", "birth_date": None}
     assert response.json()["results"][1]["id"] == other.pk
 
 

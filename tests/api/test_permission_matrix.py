@@ -13,7 +13,8 @@ The people and objects (one organization "bridges", built with factories and ser
   coordinator and the owner of bridges; the owner of another organization, acting on
   bridges' objects.
 - objects: "draft" and "published" programs (sides, sessions; the published one with
-  applications, RSVPs and an outcome), "unassigned" a second session of the published
+  applications, RSVPs, an outcome, a second accepted participant and a round of dialogue
+  groups), "unassigned" a second session of the published
   program that the facilitator does not run, "org" bridges itself (and its facilitator's
   membership, and an open invitation to it), "none" for routes about the caller or nothing.
 
@@ -35,6 +36,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dialogues import services as session_services
+from dialogues.groups import services as group_services
 from exchanges import services
 from participants.models import User
 from tests.factories import (
@@ -236,6 +238,20 @@ EXPECTED: dict[tuple[str, str], Row] = {
         lambda w, obj: {"kind": "idea", "text": "Meet again in spring."}),
     ("api/v1/sessions/<int:pk>/calendar.ics", "GET"): Row(
         {"draft": HIDDEN_DRAFT, "published": _same(200), "unassigned": _same(200)}),
+    # Groups: the published program has a round (Erin and Gus accepted); the draft none.
+    ("api/v1/programs/<int:pk>/groups/", "GET"): Row(
+        {"draft": (401, 404, 404, 404, 403, 200, 200, 404),
+         "published": (401, 403, 403, 200, 403, 200, 200, 403)}),  # accepted: own group
+    ("api/v1/programs/<int:pk>/groups/", "POST"): Row(
+        {"draft": CONFLICT_ON_DRAFT,  # fewer than 2 accepted: invalid_transition
+         "published": (401, 403, 403, 403, 403, 201, 201, 403)},
+        lambda w, obj: {"size": 3}),
+    ("api/v1/programs/<int:pk>/groups/<int:number>/repair/", "POST"): Row(
+        {"draft": (401, 404, 404, 404, 403, 404, 404, 404),  # no round 1 in the draft
+         "published": STAFF_ON_PUBLISHED}),
+    ("api/v1/groups/<int:pk>/members/", "POST"): Row(
+        {"published": STAFF_ON_PUBLISHED},
+        lambda w, obj: {"participant": w.users["accepted"], "locked": True}),
 }
 
 CASES = [
@@ -295,6 +311,10 @@ def _build_world() -> SimpleNamespace:
     erin_application = services.application_submit(program=published, side=north,
                                                     applicant=accepted)
     services.application_accept(application=erin_application, actor=owner)
+    gus = UserFactory(display_name="Gus", email="gus@example.org")
+    services.application_accept(application=services.application_submit(
+        program=published, side=published.sides.last(), applicant=gus), actor=owner)
+    group_round = group_services.round_create(program=published, actor=owner, size=3)
 
     draft_session = _session(draft, owner, title="Draft circle", facilitators=[facilitator])
     session = _session(published, owner, title="Open circle", facilitators=[facilitator])
@@ -320,6 +340,8 @@ def _build_world() -> SimpleNamespace:
             "sessions": {"draft": draft_session.pk, "published": session.pk,
                          "unassigned": unassigned.pk},
             "applications": {"published": application.pk},
+            "groups": {"published": group_round.groups.get().pk},
+            "number": {"draft": 1, "published": group_round.number},
         },
         first_side={"draft": draft.sides.first().pk, "published": north.pk},
     )
@@ -340,11 +362,13 @@ def _no_throttle_carry_over():
 
 
 def _url(route: str, obj: str, w: SimpleNamespace) -> str:
-    """Fill each path parameter with the id of `obj` of the kind named just before it."""
+    """Fill each path parameter with the id of `obj` of the kind named just before it (a
+    parameter with a name of its own, like a round's `number`, by that name)."""
     parts, kind = [], None
     for part in route.split("/"):
         if part.startswith("<"):
-            parts.append(str(w.ids[kind][obj]))
+            name = part.strip("<>").split(":")[-1]
+            parts.append(str(w.ids[kind if name in ("pk", "slug") else name][obj]))
         else:
             kind = part
             parts.append(part)
@@ -374,4 +398,7 @@ def test_url_fills_every_parameter_from_the_object_it_follows():
 
     assert _url("api/v1/organizations/<slug:slug>/members/<int:pk>/", "org", w) == (
         "/api/v1/organizations/bridges/members/7/")
+    w.ids.update(programs={"org": 3}, number={"org": 2})
+    assert _url("api/v1/programs/<int:pk>/groups/<int:number>/repair/", "org", w) == (
+        "/api/v1/programs/3/groups/2/repair/")
 

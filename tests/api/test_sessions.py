@@ -69,7 +69,7 @@ def test_post_session_as_coordinator_answers_utc(carol, published, fred):
         "location": "Ledra Palace", "online_url": "https://meet.example/room",
         "capacity": None, "confidentiality": "chatham_house",
         "ground_rules": services.default_ground_rules("chatham_house"),
-        "facilitators": [fred.pk], "status": "scheduled",
+        "facilitators": [fred.pk], "group": None, "status": "scheduled",
     }
 
 

@@ -18,6 +18,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from dialogues.groups import services as group_services
 from exchanges.services import membership_invite
 from tests.factories import (
     ApplicationFactory,
@@ -85,7 +86,10 @@ def _seed_database() -> None:
                            applicant=participant, status="pending"),
         ApplicationFactory(program=foreign[1], side=foreign[1].sides.first(),
                            applicant=others[0], status="pending"),
+        ApplicationFactory(program=published, side=south, status="accepted",
+                           applicant=UserFactory(display_name="Quinn")),
     ]
+    group_round = group_services.round_create(program=published, actor=owner, size=3)
 
     upcoming = SessionFactory(program=published, title="Upcoming talk", capacity=10,
                               online_url="https://meet.example.org/upcoming")
@@ -115,6 +119,8 @@ def _seed_database() -> None:
         "organizations": ["bridges", "elsewhere"],
         "members": [m.pk for m in memberships] + [invitation.pk],
         "invitations": [invitation.token],
+        "groups": list(group_round.groups.values_list("pk", flat=True)),
+        "rounds": [group_round.number],
     }
 
 

@@ -66,7 +66,7 @@ schema.app = _application
 # Which seeded rows a path parameter names, by the collection in front of it.
 _COLLECTIONS = {"programs": "programs", "applications": "applications", "sessions": "sessions",
                 "organizations": "organizations", "members": "members",
-                "invitations": "invitations"}
+                "invitations": "invitations", "groups": "groups"}
 
 
 def _seeded(kind: str, value):
@@ -88,7 +88,8 @@ def _to_seeded_rows(context, path_parameters):
     for position, segment in enumerate(segments):
         name = segment.strip("{}")
         if segment.startswith("{") and name in mapped and position > 0:
-            kind = _COLLECTIONS.get(segments[position - 1])
+            # A round is named by its number within the program, not by an id.
+            kind = "rounds" if name == "number" else _COLLECTIONS.get(segments[position - 1])
             if kind:
                 mapped[name] = _seeded(kind, mapped[name])
     return mapped
