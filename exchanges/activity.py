@@ -2,7 +2,7 @@
 
 A verb is a stable code (`program.published`), stored and answered by the API as is;
 people read its label, in their language, on the activity pages, in their filter
-and in the admin. A new verb gets its label here (tests/test_i18n_activity.py fails
+and in the admin. A new verb gets its label here (tests/i18n/test_activity_labels.py fails
 on a verb written anywhere without one).
 """
 
@@ -24,8 +24,12 @@ VERBS = {
     "auth.signed_in": _("Signed in"),
     "calendar_feed.created": _("Made a private calendar address"),
     "calendar_feed.revoked": _("Revoked a private calendar address"),
+    "membership.accepted": _("Accepted an invitation to the organization"),
     "membership.added": _("Added a member"),
+    "membership.declined": _("Declined an invitation to the organization"),
+    "membership.invited": _("Invited someone to the organization"),
     "membership.removed": _("Removed a member"),
+    "membership.revoked": _("Revoked an invitation to the organization"),
     "membership.role_changed": _("Changed a member's role"),
     "organization.created": _("Created the organization"),
     "organization.updated": _("Changed the organization's settings"),
@@ -43,6 +47,8 @@ VERBS = {
     "session.attendees_exported": _("Exported a session's attendees"),
     "session.cancelled": _("Cancelled a session"),
     "session.created": _("Scheduled a session"),
+    "session.facilitator_removed": _("Removed a departing member from the sessions they "
+                                     "facilitated"),
     "session.rescheduled": _("Rescheduled a session"),
     "session.rsvp": _("Answered whether they are coming to a session"),
     "session.updated": _("Edited a session"),
