@@ -3,7 +3,7 @@ scheduling one session per group, and the staff and participant pages."""
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -32,8 +32,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def program(org):
+    # Sessions are scheduled days from now, inside the program's dates.
+    today = timezone.localdate()
     program = program_with_sides("North", "South", organization=org, capacity=40,
-                                 starts_on=date(2031, 3, 1), ends_on=date(2031, 3, 31))
+                                 starts_on=today - timedelta(days=30),
+                                 ends_on=today + timedelta(days=60))
     reminders.default_schedule(sender=None, program=program)
     return program
 

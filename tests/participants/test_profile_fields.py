@@ -45,7 +45,7 @@ def test_a_birth_date_outside_1900_to_today_is_refused(bob, value):
 def test_profile_page_edits_both(client, bob):
     client.force_login(bob)
     response = client.post("/me/profile/", {
-        "display_name": "Bob", "timezone": "UTC", "language": "en",
+        "display_name": "Bob", "email": bob.email, "timezone": "UTC", "language": "en",
         "institution": "St George", "birth_date": "1999-01-31"})
 
     assert response.status_code == 302
@@ -58,7 +58,8 @@ def test_profile_page_edits_both(client, bob):
 def test_profile_page_refuses_a_future_birth_date(client, bob):
     client.force_login(bob)
     response = client.post("/me/profile/", {
-        "display_name": "Bob", "timezone": "UTC", "language": "en", "birth_date": "2999-01-01"})
+        "display_name": "Bob", "email": bob.email, "timezone": "UTC", "language": "en",
+        "birth_date": "2999-01-01"})
 
     assert response.status_code == 200
     assert response.context["form"].errors["birth_date"] == [
