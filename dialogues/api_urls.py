@@ -17,4 +17,5 @@ urlpatterns = [
     path("sessions/<int:pk>/calendar.ics", api.SessionCalendarView.as_view(),
          name="api-session-calendar"),
     path("", include("dialogues.reminders.api_urls")),
+    path("", include("dialogues.evaluation.api_urls")),
 ]

@@ -8,7 +8,12 @@ class DialoguesConfig(AppConfig):
 
     def ready(self):
         from dialogues import notices, privacy
+        from dialogues.evaluation import notices as survey_notices
+        from dialogues.evaluation import privacy as survey_privacy
+        from dialogues.evaluation import tasks  # noqa: F401 - registers the Celery task
         from dialogues.reminders import services  # noqa: F401 - connects its receivers
 
         notices.register()
         privacy.connect()
+        survey_notices.register()
+        survey_privacy.connect()

@@ -254,3 +254,13 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"calendar feed of {self.user_id}"
+
+
+from dialogues.models.evaluation import (  # noqa: E402, F401 - the capability's models
+    MAX_FOLLOWUP_MONTHS,
+    WAVE_NAMES,
+    Evaluation,
+    Respondent,
+    SurveyResponse,
+    Wave,
+)
