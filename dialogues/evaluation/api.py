@@ -219,7 +219,7 @@ class ProgramEvaluationView(APIView):
 
 class _WaveActionView(APIView):
     permission_classes = [IsAuthenticated]
-    action = None
+    transition = None
 
     @extend_schema(request=None,
                    responses={200: WaveSerializer, 409: conflict("invalid_transition")})
@@ -227,17 +227,17 @@ class _WaveActionView(APIView):
         program = _program(request, pk)
         _require_role(request, program, STAFF_ROLES)
         evaluation = _evaluation(program)
-        window = self.action(evaluation=evaluation, wave=_wave(evaluation, wave),
+        window = self.transition(evaluation=evaluation, wave=_wave(evaluation, wave),
                              actor=request.user)
         return Response(WaveSerializer(wave_json(window)).data)
 
 
 class WaveOpenView(_WaveActionView):
-    action = staticmethod(services.wave_open)
+    transition = staticmethod(services.wave_open)
 
 
 class WaveCloseView(_WaveActionView):
-    action = staticmethod(services.wave_close)
+    transition = staticmethod(services.wave_close)
 
 
 class DeclineView(APIView):
