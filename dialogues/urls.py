@@ -18,4 +18,5 @@ urlpatterns = [
     path("me/sessions/calendar/revoke/", views.calendar_feed_revoke, name="calendar-feed-revoke"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("", include("dialogues.reminders.urls")),
+    path("", include("dialogues.evaluation.urls")),
 ]

@@ -19,7 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from icalendar import Calendar
 
-from dialogues.models import CalendarFeed
+from dialogues.evaluation import services as evaluation_services
+from dialogues.models import CalendarFeed, Wave
 from exchanges.models import ActivityLog
 from exchanges.selectors import (
     can_see_personal_data,
@@ -109,6 +110,12 @@ def build_world() -> World:
                                 dedupe_key=f"who-sees:{session.pk}:{key}",
                                 due_at=session.starts_at - timedelta(hours=1))
     feeds = {key: CalendarFeed.objects.create(user=people[key]) for key in SUBJECTS}
+    # An evaluation with q's answers to its open pre wave (p's are still to come).
+    evaluation_services.evaluation_save(program=program, actor=people["owner"],
+                                        instruments=["thermometer", "trust"], followups=[1])
+    evaluation_services.survey_respond(
+        program=program, wave_name="pre", user=people["q"], consent=True,
+        answers={"thermometer.1": 40, "trust.1": 2, "trust.2": 3, "trust.3": 2})
     return World(people=people, org=org, other_org=other_org, program=program,
                  applications=applications, sessions=sessions, feeds=feeds)
 
@@ -200,6 +207,14 @@ ROWS = [
     Row("calendar-feed", lambda w: f"/calendar/{w.feeds['q'].token}.ics"),
     Row("program-reminders", lambda w: f"/programs/{w.program.pk}/reminders/"),
     Row("outbox:messages", lambda w: "/me/messages/"),
+    Row("my-surveys", lambda w: "/me/surveys/"),
+    Row("survey-answer", lambda w: f"/programs/{w.program.pk}/evaluation/pre/"),
+    Row("evaluation-settings", lambda w: f"/programs/{w.program.pk}/evaluation/"),
+    Row("evaluation-results", lambda w: f"/programs/{w.program.pk}/evaluation/results/"),
+    Row("evaluation-results-csv", lambda w: f"/programs/{w.program.pk}/evaluation/results.csv"),
+    Row("evaluation-responses-csv",
+        lambda w: f"/programs/{w.program.pk}/evaluation/responses.csv"),
+    Row("organization-evaluation", lambda w: "/orgs/alpha/evaluation/"),
     # The API.
     Row("api-me", lambda w: "/api/v1/me/", shows=SELF_ONLY),
     Row("api-me-export", lambda w: "/api/v1/me/export/", shows=SELF_ONLY),
@@ -222,6 +237,15 @@ ROWS = [
     *_each_session("api-session-calendar", "/api/v1/sessions/{}/calendar.ics"),
     Row("api-program-reminders", lambda w: f"/api/v1/programs/{w.program.pk}/reminders/"),
     Row("api-my-notifications", lambda w: "/api/v1/me/notifications/"),
+    Row("api-instruments", lambda w: "/api/v1/instruments/"),
+    Row("api-my-surveys", lambda w: "/api/v1/me/surveys/"),
+    Row("api-program-evaluation", lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/"),
+    Row("api-evaluation-results",
+        lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/results/"),
+    Row("api-evaluation-results-csv",
+        lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/results.csv"),
+    Row("api-evaluation-responses-csv",
+        lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/responses.csv"),
 ]
 
 # Routes without a row, and why none of them can show a person to a viewer.
@@ -259,6 +283,12 @@ NO_ROW = {
     "api-session-rsvp": "POST only; answers the caller's own answer",
     "api-session-attendance": "POST only; answers the attendee list of "
                               "api-session-attendees (display names)",
+    "survey-decline": "POST only, by the participant; redirects",
+    "evaluation-wave": "POST only, staff only; redirects",
+    "api-evaluation-wave-open": "POST only, staff only; answers a wave's times and state",
+    "api-evaluation-wave-close": "POST only, staff only; answers a wave's times and state",
+    "api-evaluation-responses": "POST only; answers the caller's own wave and time",
+    "api-evaluation-decline": "POST only; answers the caller's own decline time",
 }
 
 
@@ -428,6 +458,9 @@ def _email_context(world: World, kind: str, rule: str) -> tuple[object, dict]:
         return world.people["p"], {"session": session.pk}
     if kind == "program_followup":
         return world.people["p"], {"program": program.pk, "offset": 43200}
+    if kind in ("survey_invitation", "survey_reminder"):
+        pre = Wave.objects.get(evaluation__program=program, name="pre")
+        return world.people["p"], {"program": program.pk, "wave": pre.pk}
     status = {"application_received": "accepted", "application_accepted": "accepted",
               "application_promoted": "accepted", "application_waitlisted": "waitlisted",
               "application_declined": "declined"}.get(kind)

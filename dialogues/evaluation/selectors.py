@@ -230,6 +230,10 @@ def answered_waves(respondent: Respondent | None) -> set[str]:
     return set(respondent.responses.values_list("wave__name", flat=True))
 
 
+def has_answered(user, wave: Wave) -> bool:
+    return SurveyResponse.objects.filter(wave=wave, respondent__user=user).exists()
+
+
 def evaluations_of_organization(organization_id: int) -> QuerySet[Evaluation]:
     return (Evaluation.objects.filter(program__organization_id=organization_id)
             .select_related("program").prefetch_related("program__sides", "waves")

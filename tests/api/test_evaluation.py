@@ -270,6 +270,7 @@ def test_no_result_or_export_names_a_respondent(org, alice):
     evaluate(program, alice, followups=[])
     _run(program, alice, people)
     client = client_for(alice)
+    client.force_login(alice)  # the pages too
 
     urls = [_url(program, tail) for tail in ("", "results/", "results.csv", "responses.csv")]
     urls += [f"/programs/{program.pk}/evaluation/{page}" for page in
