@@ -84,8 +84,7 @@ class SurveySerializer(serializers.Serializer):
     items = SurveyItemSerializer(many=True)
 
 
-@extend_schema_field({"type": "object", "additionalProperties": {"type": "number"},
-                      "example": {"thermometer.1": 60, "trust.1": 4}})
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "number"}})
 class AnswersField(serializers.Field):
     """`{item_key: number}`; which items and which numbers is the service's rule."""
 

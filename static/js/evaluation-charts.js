@@ -34,7 +34,19 @@
     }
   };
 
+  // The axis must hold the whiskers too, not only the bars (and always 0).
+  function bounds(spec) {
+    var values = [0];
+    spec.sides.forEach(function (side) {
+      values = values.concat(side.low, side.high).filter(function (v) {
+        return v !== null && v !== undefined;
+      });
+    });
+    return { min: Math.min.apply(null, values), max: Math.max.apply(null, values) };
+  }
+
   function draw(canvas, spec) {
+    var range = bounds(spec);
     var datasets = spec.sides.map(function (side, index) {
       return {
         label: side.name, data: side.mean, low: side.low, high: side.high, n: side.n,
@@ -51,6 +63,8 @@
         maintainAspectRatio: false,
         scales: {
           y: {
+            suggestedMin: range.min,
+            suggestedMax: range.max,
             title: { display: true, text: canvas.getAttribute("data-axis-label") || "" },
             grid: { color: function (c) { return c.tick.value === 0 ? "#1f2730" : "#e3e6e9"; } }
           }

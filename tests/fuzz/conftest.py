@@ -2,8 +2,9 @@
 
 `seeded` builds two organizations, a program in every status, applications in
 every status, sessions (scheduled, cancelled, completed) with RSVPs and outcomes,
-a notification, and two API tokens: the owner of the first organization (staff)
-and a participant with applications to its programs. Every test runs in its own
+a notification, an evaluation of the published program (its pre wave open), and
+two API tokens: the owner of the first organization (staff) and a participant with
+applications to its programs. Every test runs in its own
 rolled-back transaction, so each operation starts from the same rows.
 """
 
@@ -18,6 +19,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from dialogues.evaluation import services as evaluation_services
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -99,6 +101,8 @@ def _seed_database() -> None:
     OutcomeFactory(session=upcoming, author=facilitator)
     OutcomeFactory(session=past, kind="agreement")
     NotificationFactory(recipient=participant, subject="Your application")
+    evaluation_services.evaluation_save(program=published, actor=owner,
+                                        instruments=["thermometer", "trust"], followups=[1])
 
     SEED.tokens = {
         "staff": Token.objects.create(user=owner).key,
@@ -110,6 +114,7 @@ def _seed_database() -> None:
         "sessions": [s.pk for s in (upcoming, cancelled, past, foreign_session)],
         "organizations": ["bridges", "elsewhere"],
         "members": [m.pk for m in memberships],
+        "waves": ["pre", "post", "m1"],
     }
 
 

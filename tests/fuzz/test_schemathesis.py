@@ -65,7 +65,7 @@ schema.app = _application
 
 # Which seeded rows a path parameter names, by the collection in front of it.
 _COLLECTIONS = {"programs": "programs", "applications": "applications", "sessions": "sessions",
-                "organizations": "organizations", "members": "members"}
+                "organizations": "organizations", "members": "members", "waves": "waves"}
 
 
 def _seeded(kind: str, value):
