@@ -58,3 +58,6 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     raw_id_fields = ["user"]
     exclude = ["token"]
+
+
+from dialogues.evaluation import admin as evaluation_admin  # noqa: E402, F401 - registers its own

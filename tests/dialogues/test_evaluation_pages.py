@@ -243,3 +243,19 @@ def test_the_organization_pools_sides_that_share_a_name(client, org, alice,
     assert sides["Greek Cypriot"]["n"] == [6]
     assert sides["Greek Cypriot"]["mean"] == [19.0]
     assert sides["Turkish Cypriot"]["mean"] == [None]
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("el", "Μπορεί κανείς να εμπιστευτεί τους περισσότερους ανθρώπους της πλευράς "
+           "«Turkish Cypriot»."),
+    ("tr", "&quot;Turkish Cypriot&quot; tarafındaki insanların çoğuna güvenilebilir."),
+    ("ar", "يمكن الوثوق بمعظم الناس من طرف «Turkish Cypriot»."),
+])
+def test_items_are_asked_in_the_participants_language(client, program, alice, petros,
+                                                      language, text):
+    evaluate(program, alice, instruments=["trust"])
+    client.force_login(petros)
+
+    body = client.get(_survey_url(program), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert text in body
