@@ -139,7 +139,10 @@ def _set_waves(evaluation: Evaluation, names: list[str]) -> None:
 
 def _locked_windows(evaluation: Evaluation) -> list[WaveWindow]:
     Evaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
-    return wave_windows(evaluation_of(evaluation.program))
+    evaluation = evaluation_of(evaluation.program)
+    if evaluation.program.status == ProgramStatus.ARCHIVED:
+        raise Conflict("invalid_transition", _("An archived program is read-only."))
+    return wave_windows(evaluation)
 
 
 def _window(windows: list[WaveWindow], wave: Wave) -> WaveWindow:

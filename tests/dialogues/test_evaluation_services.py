@@ -246,6 +246,33 @@ def test_no_survey_message_after_the_person_or_wave_moved_on(program, alice, pet
                .values_list("status", flat=True)) <= {"cancelled", "missed"}
 
 
+def test_reminders_follow_a_window_that_moves(program, alice, petros):
+    first = SessionFactory(program=program, starts_at=timezone.now() + timedelta(days=10))
+    evaluate(program, alice)
+    pre = wave(program, "pre")
+    key = f"survey_reminder:{pre.pk}:{petros.pk}:last"
+    assert Notification.objects.get(dedupe_key=key).due_at == first.starts_at - timedelta(
+        days=1)
+    later = first.starts_at + timedelta(days=4)
+    type(first).objects.filter(pk=first.pk).update(starts_at=later,
+                                                   ends_at=later + timedelta(hours=2))
+
+    services.open_due_waves()
+
+    assert Notification.objects.get(dedupe_key=key).due_at == later - timedelta(days=1)
+
+
+def test_an_archived_programs_waves_stay_as_they_are(program, alice):
+    evaluate(program, alice)
+    type(program).objects.filter(pk=program.pk).update(status="archived")
+
+    with pytest.raises(Conflict):
+        services.wave_close(evaluation=evaluation_of(program), wave=wave(program, "pre"),
+                            actor=alice)
+
+    assert wave(program, "pre").closed_at is None
+
+
 def test_the_tick_invites_when_a_default_window_opens(program, alice, petros):
     evaluate(program, alice, followups=[1])
     Notification.objects.all().delete()
