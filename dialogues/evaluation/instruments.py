@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -36,16 +37,22 @@ class Instrument:
     low: str | Promise
     high: str | Promise
 
-    def value(self, item: Item, answer: float) -> float:
-        return self.min + self.max - answer if item.reverse else answer
+    @cached_property
+    def _plan(self) -> tuple[tuple[str, bool], ...]:
+        return tuple((item.key, item.reverse) for item in self.items)
 
     def score(self, answers: Mapping[str, float]) -> float | None:
-        """The respondent's score, or None when an item is unanswered."""
-        values = [answers.get(item.key) for item in self.items]
-        if any(value is None for value in values):
-            return None
-        return sum(self.value(item, v) for item, v in zip(self.items, values, strict=True)
-                   ) / len(values)
+        """The respondent's score, or None when an item is unanswered. (A plain loop:
+        results call this once per response and instrument, 70,000 times for 2,000
+        participants.)"""
+        flip = self.min + self.max
+        total = 0
+        for key, reverse in self._plan:
+            value = answers.get(key)
+            if value is None:
+                return None
+            total += flip - value if reverse else value
+        return total / len(self._plan)
 
 
 AGREE_LOW, AGREE_HIGH = _("strongly disagree"), _("strongly agree")
