@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -88,8 +89,8 @@ class SurveySerializer(serializers.Serializer):
 class AnswersField(serializers.Field):
     """`{item_key: number}`; which items and which numbers is the service's rule."""
 
-    default_error_messages = {"invalid": "Send the answers as an object of item keys "
-                                         "and numbers."}
+    default_error_messages = {"invalid": _("Send the answers as an object of item keys "
+                                           "and numbers.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
