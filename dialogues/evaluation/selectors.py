@@ -99,13 +99,16 @@ def window_of(wave: Wave, *, program: Program, created_at: datetime,
     return WaveWindow(wave=wave, opens_at=opens, closes_at=closes)
 
 
-def wave_windows(evaluation: Evaluation, *, bounds: SessionBounds | None = None,
-                 bounds_known: bool = False) -> list[WaveWindow]:
+def wave_windows(evaluation: Evaluation) -> list[WaveWindow]:
     """Every wave of the evaluation in order, with its window (uses prefetched waves)."""
-    program = evaluation.program
-    if not bounds_known:
-        bounds = session_bounds([program.pk]).get(program.pk)
-    return [window_of(wave, program=program, created_at=evaluation.created_at, bounds=bounds)
+    program_id = evaluation.program_id
+    return windows_with(evaluation, session_bounds([program_id]).get(program_id))
+
+
+def windows_with(evaluation: Evaluation, bounds: SessionBounds | None) -> list[WaveWindow]:
+    """As wave_windows, with the program's session bounds already read."""
+    return [window_of(wave, program=evaluation.program, created_at=evaluation.created_at,
+                      bounds=bounds)
             for wave in sorted(evaluation.waves.all(), key=lambda w: w.position)]
 
 
@@ -208,7 +211,7 @@ def surveys_of(user, *, program_id: int | None = None, include_answered: bool = 
         program = application.program
         evaluation = program.evaluation
         evaluation.program = program
-        windows = wave_windows(evaluation, bounds=bounds.get(program.pk), bounds_known=True)
+        windows = windows_with(evaluation, bounds.get(program.pk))
         names = other_side_names(program, application.side)
         for window in windows:
             if not window.is_open or (window.wave.pk in answered and not include_answered):

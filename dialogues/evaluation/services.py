@@ -120,7 +120,7 @@ def evaluation_save(*, program: Program, actor: User, instruments: list[str],
 
 
 def _set_waves(evaluation: Evaluation, names: list[str]) -> None:
-    existing = {wave.name: wave for wave in evaluation.waves.all()} if evaluation.pk else {}
+    existing = {wave.name: wave for wave in evaluation.waves.all()}
     removed = [wave for name, wave in existing.items() if name not in names]
     if removed and SurveyResponse.objects.filter(wave__in=removed).exists():
         raise Conflict("invalid_transition", _(

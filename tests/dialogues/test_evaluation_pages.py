@@ -2,6 +2,7 @@
 results, the organization's pooled results, and what each shows to whom."""
 
 import pytest
+from django.utils import translation
 
 from dialogues.evaluation.selectors import evaluation_of, wave_windows
 from dialogues.models import Respondent, SurveyResponse
@@ -256,6 +257,8 @@ def test_items_are_asked_in_the_participants_language(client, program, alice, pe
     evaluate(program, alice, instruments=["trust"])
     client.force_login(petros)
 
-    body = client.get(_survey_url(program), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    with translation.override("en"):  # the request activates its language; put it back after
+        body = client.get(_survey_url(program),
+                          HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
     assert text in body
