@@ -71,6 +71,7 @@ def test_pre_sessions_post_and_a_follow_up_with_twelve_participants(page, phone)
     expect(page.get_by_text("The evaluation was saved.")).to_be_visible()
     expect(page.get_by_role("button", name="Close now pre")).to_be_visible()
     assert evaluation_of(program).instruments == list(INSTRUMENTS)
+    screenshot(page, "evaluation-settings")
 
     # Petros answers on his phone, with the keyboard only.
     sign_in(phone, "petros@example.org", PASSWORD)
@@ -144,3 +145,8 @@ def test_pre_sessions_post_and_a_follow_up_with_twelve_participants(page, phone)
     assert len(responses) == 1 + 12 + 12 + 10
     names = {person.display_name for person in people} | {"Petros"}
     assert not any(cell in names for row in responses for cell in row)
+
+    # Across the organization's programs (one here): the same charts, pooled by side name.
+    page.goto(f"/orgs/{organization.slug}/evaluation/")
+    expect(page.locator('canvas.evaluation-chart[data-drawn="true"]')).to_have_count(4)
+    screenshot(page, "evaluation-organization")
