@@ -18,7 +18,7 @@ class EvaluationSettingsForm(forms.Form):
     instruments = forms.MultipleChoiceField(
         label=gettext_lazy("Instruments"), widget=forms.CheckboxSelectMultiple,
         choices=[(key, instrument.name) for key, instrument in INSTRUMENTS.items()],
-        required=False)
+        error_messages={"required": gettext_lazy("Choose at least one instrument.")})
     followups = forms.CharField(
         label=gettext_lazy("Follow-ups: months after the program ends"), required=False,
         help_text=gettext_lazy("E.g. “1, 3, 6”. Leave empty for none."))

@@ -112,6 +112,16 @@ def windows_with(evaluation: Evaluation, bounds: SessionBounds | None) -> list[W
             for wave in sorted(evaluation.waves.all(), key=lambda w: w.position)]
 
 
+def opening_problem(windows: list[WaveWindow], window: WaveWindow) -> str | None:
+    """Why this wave cannot be opened by hand now, or None: waves open in order, once."""
+    if window.state() != WaveState.UPCOMING:
+        return "already"
+    if any(w.state() != WaveState.CLOSED for w in windows
+           if w.wave.position < window.wave.position):
+        return "order"
+    return None
+
+
 def evaluation_of(program: Program) -> Evaluation | None:
     return (Evaluation.objects.filter(program=program).select_related("program")
             .prefetch_related(Prefetch("waves", queryset=Wave.objects.order_by("position")))

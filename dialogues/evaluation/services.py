@@ -31,6 +31,7 @@ from dialogues.evaluation.selectors import (
     WaveWindow,
     evaluation_of,
     has_responses,
+    opening_problem,
     wave_windows,
 )
 from dialogues.models import (
@@ -155,11 +156,10 @@ def wave_open(*, evaluation: Evaluation, wave: Wave, actor: User) -> WaveWindow:
     require_staff(actor, program.organization_id)
     with transaction.atomic():
         windows = _locked_windows(evaluation)
-        window = _window(windows, wave)
-        if window.state() != WaveState.UPCOMING:
+        problem = opening_problem(windows, _window(windows, wave))
+        if problem == "already":
             raise Conflict("invalid_transition", _("This wave is already open or closed."))
-        earlier = [w for w in windows if w.wave.position < wave.position]
-        if any(w.state() != WaveState.CLOSED for w in earlier):
+        if problem == "order":
             raise Conflict("invalid_transition", _(
                 "Close the earlier waves first: waves open in order."))
         Wave.objects.filter(pk=wave.pk).update(opened_at=timezone.now(), closed_at=None)

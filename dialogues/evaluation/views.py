@@ -20,6 +20,7 @@ from dialogues.evaluation.selectors import (
     evaluation_of,
     evaluations_of_organization,
     has_answered,
+    opening_problem,
     response_counts,
     surveys_of,
     wave_windows,
@@ -154,8 +155,9 @@ def evaluation_settings(request, program_id):
     waves = []
     if evaluation is not None:
         counts = response_counts(evaluation)
-        waves = [{"window": w, "state": w.state(), "responses": counts.get(w.name, 0)}
-                 for w in wave_windows(evaluation)]
+        windows = wave_windows(evaluation)
+        waves = [{"window": w, "state": w.state(), "responses": counts.get(w.name, 0),
+                  "can_open": opening_problem(windows, w) is None} for w in windows]
     return render(request, "dialogues/evaluation/settings.html", {
         "program": program, "evaluation": evaluation, "form": form, "waves": waves,
         "instruments": INSTRUMENTS.values(),

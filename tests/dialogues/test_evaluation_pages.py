@@ -137,10 +137,11 @@ def test_the_settings_form_shows_errors_beside_fields(client, program, alice):
                            {"instruments": [], "followups": "1, soon"})
 
     assert response.status_code == 400
-    assert sorted(response.context["form"].errors) == ["followups"]
-    response = client.post(f"/programs/{program.pk}/evaluation/",
-                           {"instruments": [], "followups": "30"})
     assert sorted(response.context["form"].errors) == ["followups", "instruments"]
+    response = client.post(f"/programs/{program.pk}/evaluation/",
+                           {"instruments": ["trust"], "followups": "30"})
+    assert response.context["form"].errors == {
+        "followups": ["Each follow-up is a whole number of months from 1 to 24."]}
     assert evaluation_of(program) is None
 
 
@@ -156,6 +157,11 @@ def test_staff_open_and_close_waves_in_order_from_the_page(client, program, alic
     assert "Close the earlier waves first" in refused.content.decode()
     states = {w.name: w.state() for w in wave_windows(evaluation_of(program))}
     assert states == {"pre": "closed", "post": "open", "m1": "upcoming"}
+    page = client.get(f"/programs/{program.pk}/evaluation/").content.decode()
+    assert (f"{base}post/close/" in page, f"{base}m1/open/" in page) == (True, False)
+    client.post(base + "post/close/")
+    page = client.get(f"/programs/{program.pk}/evaluation/").content.decode()
+    assert f"{base}m1/open/" in page
 
 
 def test_evaluation_pages_are_for_staff_only(client, org, program, alice, petros, bob):
