@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from core.errors import Conflict
 from dialogues.evaluation.instruments import INSTRUMENTS, ordered
 from dialogues.evaluation.selectors import (
+    MONTH_DAYS,
+    WAVE_DAYS,
     WaveState,
     WaveWindow,
     evaluation_of,
@@ -263,8 +265,13 @@ def open_due_waves() -> int:
     """The scheduled tick: waves whose window has opened get their invitations; open
     waves' reminders follow their window. Returns the number of waves opened."""
     opened = 0
+    # Default windows end at the latest 24 × 30 + 14 days after the program ends; windows
+    # opened by hand invite when they open and never move, so older programs are done.
+    done_before = timezone.now().date() - timedelta(days=MAX_FOLLOWUP_MONTHS * MONTH_DAYS
+                                                    + WAVE_DAYS + 1)
     evaluations = (Evaluation.objects.exclude(program__status=ProgramStatus.ARCHIVED)
-                   .filter(waves__closed_at__isnull=True).distinct().values_list("pk", flat=True))
+                   .filter(program__ends_on__gte=done_before, waves__closed_at__isnull=True)
+                   .distinct().values_list("pk", flat=True))
     for evaluation_id in evaluations:
         with transaction.atomic():
             evaluation = Evaluation.objects.select_for_update().filter(pk=evaluation_id).first()

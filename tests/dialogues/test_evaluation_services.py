@@ -286,6 +286,16 @@ def test_the_tick_invites_when_a_default_window_opens(program, alice, petros):
     assert _invitations() == [f"survey_invitation:{wave(program, 'post').pk}:{petros.pk}"]
 
 
+def test_the_tick_skips_programs_past_their_last_possible_follow_up(
+        program, alice, django_assert_max_num_queries):
+    evaluate(program, alice, followups=[24])
+    long_ago = timezone.now().date() - timedelta(days=24 * 30 + 15)
+    type(program).objects.filter(pk=program.pk).update(starts_on=long_ago, ends_on=long_ago)
+
+    with django_assert_max_num_queries(1):
+        assert services.open_due_waves() == 0
+
+
 # --- Answering --------------------------------------------------------------------------
 
 
