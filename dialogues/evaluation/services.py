@@ -268,7 +268,7 @@ def open_due_waves() -> int:
     # Default windows end at the latest 24 × 30 + 14 days after the program ends; windows
     # opened by hand invite when they open and never move, so older programs are done.
     done_before = timezone.now().date() - timedelta(days=MAX_FOLLOWUP_MONTHS * MONTH_DAYS
-                                                    + WAVE_DAYS + 1)
+                                                    + WAVE_DAYS)
     evaluations = (Evaluation.objects.exclude(program__status=ProgramStatus.ARCHIVED)
                    .filter(program__ends_on__gte=done_before, waves__closed_at__isnull=True)
                    .distinct().values_list("pk", flat=True))
