@@ -10,8 +10,8 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from core.templatetags.parley_time import format_time
+from dialogues.evaluation.invitations import SURVEY_INVITATION, SURVEY_REMINDER
 from dialogues.evaluation.selectors import WaveState, wave_windows
-from dialogues.evaluation.services import SURVEY_INVITATION, SURVEY_REMINDER
 from dialogues.models import Respondent, SurveyResponse, Wave
 from exchanges.selectors import is_accepted_to
 from participants.models import Notification, NotificationStatus

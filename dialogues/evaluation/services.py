@@ -1,34 +1,25 @@
-"""Every state change of evaluation: settings, waves, invitations, declining, answering,
-and what erasure leaves.
+"""Every state change of evaluation: settings, waves, declining, answering, and what
+erasure leaves. (Invitations and reminders are planned by invitations.py.)
 
 Each function takes keyword arguments and runs in one transaction. Field errors raise
 Django's ValidationError; state conflicts raise core.errors.Conflict with the API's
 code; a change only staff may make raises PermissionDenied for anyone else.
-
-Invitations and reminders go through the outbox, written in the transaction that
-opens the wave (or accepts the participant while it is open). Who gets them is
-settled broadly here and again by the kinds' handlers right before sending
-(dialogues/evaluation/notices.py), because a person may answer, decline, withdraw or
-turn follow-ups off in between.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict
 from dialogues.evaluation.instruments import INSTRUMENTS, ordered
+from dialogues.evaluation.invitations import invite_open_waves, survey_messages
 from dialogues.evaluation.selectors import (
-    MONTH_DAYS,
-    WAVE_DAYS,
     WaveState,
     WaveWindow,
     evaluation_of,
@@ -46,13 +37,9 @@ from dialogues.models import (
 from exchanges.activity import log_activity
 from exchanges.models import Application, ApplicationStatus, Program, ProgramStatus
 from exchanges.selectors import require_owner, require_staff
-from exchanges.signals import application_status_changed
-from participants.models import Notification, NotificationStatus, User
-from participants.outbox.services import cancel_pending, enqueue
+from participants.models import User
+from participants.outbox.services import cancel_pending
 
-SURVEY_INVITATION = "survey_invitation"
-SURVEY_REMINDER = "survey_reminder"
-SURVEY_KINDS = (SURVEY_INVITATION, SURVEY_REMINDER)
 DEFAULT_FOLLOWUPS = (1, 3, 6)
 MAX_ANSWER_KEYS = 200
 
@@ -181,123 +168,10 @@ def wave_close(*, evaluation: Evaluation, wave: Wave, actor: User) -> WaveWindow
         if window.state() != WaveState.OPEN:
             raise Conflict("invalid_transition", _("Only an open wave can be closed."))
         Wave.objects.filter(pk=wave.pk).update(closed_at=timezone.now())
-        cancel_pending(_survey_messages(wave_id=wave.pk), "the wave was closed")
+        cancel_pending(survey_messages(wave_id=wave.pk), "the wave was closed")
         log_activity(actor=actor, verb="evaluation.wave_closed", target=program,
                      organization_id=program.organization_id, data={"wave": wave.name})
         return _window(wave_windows(evaluation_of(program)), wave)
-
-
-# --- Invitations and reminders ----------------------------------------------------------
-
-
-def _survey_messages(*, wave_id: int | None = None, program_id: int | None = None):
-    rows = Notification.objects.filter(kind__in=SURVEY_KINDS)
-    if wave_id is not None:
-        rows = rows.filter(context__wave=wave_id)
-    if program_id is not None:
-        rows = rows.filter(context__program=program_id)
-    return rows
-
-
-def reminder_times(window: WaveWindow, now: datetime | None = None) -> list[tuple[str, datetime]]:
-    """Halfway through the window and one day before it closes, when still ahead."""
-    now = now or timezone.now()
-    half = window.opens_at + (window.closes_at - window.opens_at) / 2
-    last = window.closes_at - timedelta(days=1)
-    times = []
-    if now < half < last:
-        times.append(("half", half))
-    if now < last and window.opens_at < last:
-        times.append(("last", last))
-    return times
-
-
-def _invitees(program_id: int, wave: Wave, user_ids: Iterable[int] | None = None) -> list[int]:
-    """Accepted participants who have neither declined nor answered this wave."""
-    accepted = Application.objects.filter(program_id=program_id,
-                                          status=ApplicationStatus.ACCEPTED)
-    if user_ids is not None:
-        accepted = accepted.filter(applicant_id__in=list(user_ids))
-    left_out = set(Respondent.objects.filter(program_id=program_id, declined_at__isnull=False)
-                   .values_list("user_id", flat=True))
-    left_out |= set(SurveyResponse.objects.filter(wave=wave)
-                    .values_list("respondent__user_id", flat=True))
-    return [pk for pk in accepted.order_by("applicant_id").values_list("applicant_id", flat=True)
-            if pk not in left_out]
-
-
-def _invite(window: WaveWindow, program: Program, user_ids: list[int]) -> None:
-    wave = window.wave
-    context = {"program": program.pk, "wave": wave.pk}
-    times = reminder_times(window)
-    for user_id in user_ids:
-        enqueue(recipient_id=user_id, kind=SURVEY_INVITATION,
-                dedupe_key=f"{SURVEY_INVITATION}:{wave.pk}:{user_id}",
-                organization_id=program.organization_id, context=context)
-        for tag, due_at in times:
-            enqueue(recipient_id=user_id, kind=SURVEY_REMINDER,
-                    dedupe_key=f"{SURVEY_REMINDER}:{wave.pk}:{user_id}:{tag}",
-                    organization_id=program.organization_id, context={**context, "at": tag},
-                    due_at=due_at)
-
-
-def invite_open_waves(evaluation: Evaluation) -> int:
-    """Invite everyone to each open wave not yet invited to; the number of waves."""
-    program = evaluation.program
-    opened = 0
-    for window in wave_windows(evaluation):
-        if window.wave.invited_at is None and window.state() == WaveState.OPEN:
-            _invite(window, program, _invitees(program.pk, window.wave))
-            Wave.objects.filter(pk=window.wave.pk).update(invited_at=timezone.now())
-            opened += 1
-    return opened
-
-
-def _move_reminders(window: WaveWindow) -> None:
-    """A wave's window moved (its first or last session did): pending reminders follow."""
-    for tag, due_at in reminder_times(window):
-        (_survey_messages(wave_id=window.wave.pk)
-         .filter(kind=SURVEY_REMINDER, status=NotificationStatus.PENDING, context__at=tag)
-         .exclude(due_at=due_at).update(due_at=due_at, updated_at=timezone.now()))
-
-
-def open_due_waves() -> int:
-    """The scheduled tick: waves whose window has opened get their invitations; open
-    waves' reminders follow their window. Returns the number of waves opened."""
-    opened = 0
-    # Default windows end at the latest 24 × 30 + 14 days after the program ends; windows
-    # opened by hand invite when they open and never move, so older programs are done.
-    done_before = timezone.now().date() - timedelta(days=MAX_FOLLOWUP_MONTHS * MONTH_DAYS
-                                                    + WAVE_DAYS)
-    evaluations = (Evaluation.objects.exclude(program__status=ProgramStatus.ARCHIVED)
-                   .filter(program__ends_on__gte=done_before, waves__closed_at__isnull=True)
-                   .distinct().values_list("pk", flat=True))
-    for evaluation_id in evaluations:
-        with transaction.atomic():
-            evaluation = Evaluation.objects.select_for_update().filter(pk=evaluation_id).first()
-            if evaluation is None:
-                continue
-            evaluation = evaluation_of(evaluation.program)
-            opened += invite_open_waves(evaluation)
-            for window in wave_windows(evaluation):
-                if window.wave.invited_at is not None and window.state() == WaveState.OPEN:
-                    _move_reminders(window)
-    return opened
-
-
-@receiver(application_status_changed, dispatch_uid="dialogues.evaluation.application_changed")
-def application_changed(sender, *, application: Application, previous_status: str,
-                        **kwargs) -> None:
-    """Someone accepted while a wave is open is invited to it like everyone else."""
-    if application.status != ApplicationStatus.ACCEPTED:
-        return
-    evaluation = evaluation_of(application.program)
-    if evaluation is None:
-        return
-    for window in wave_windows(evaluation):
-        if window.wave.invited_at is not None and window.state() == WaveState.OPEN:
-            _invite(window, application.program,
-                    _invitees(application.program_id, window.wave, [application.applicant_id]))
 
 
 # --- Participants -----------------------------------------------------------------------
@@ -326,7 +200,7 @@ def survey_decline(*, program: Program, user: User) -> Respondent:
         if respondent.declined_at is None:
             respondent.declined_at = timezone.now()
             respondent.save(update_fields=["declined_at"])
-        cancel_pending(_survey_messages(program_id=program.pk).filter(recipient=user),
+        cancel_pending(survey_messages(program_id=program.pk).filter(recipient=user),
                        "the participant declined the surveys")
     return respondent
 
@@ -399,7 +273,7 @@ def survey_respond(*, program: Program, wave_name: str, user: User, consent: boo
                            _("You have already answered this survey.")) from None
         if respondent.declined_at is not None:  # answering with consent is consenting again
             Respondent.objects.filter(pk=respondent.pk).update(declined_at=None)
-        cancel_pending(_survey_messages(wave_id=window.wave.pk).filter(recipient=user),
+        cancel_pending(survey_messages(wave_id=window.wave.pk).filter(recipient=user),
                        "the participant answered")
     return response
 

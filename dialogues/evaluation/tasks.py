@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from dialogues.evaluation.services import open_due_waves
+from dialogues.evaluation.invitations import open_due_waves
 
 logger = logging.getLogger(__name__)
 

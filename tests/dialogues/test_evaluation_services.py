@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from core.errors import Conflict
-from dialogues.evaluation import services
+from dialogues.evaluation import invitations, services
 from dialogues.evaluation.selectors import evaluation_of, surveys_of, wave_windows
 from dialogues.evaluation.stats import program_results
 from dialogues.models import Evaluation, Respondent, SurveyResponse
@@ -257,7 +257,7 @@ def test_reminders_follow_a_window_that_moves(program, alice, petros):
     type(first).objects.filter(pk=first.pk).update(starts_at=later,
                                                    ends_at=later + timedelta(hours=2))
 
-    services.open_due_waves()
+    invitations.open_due_waves()
 
     assert Notification.objects.get(dedupe_key=key).due_at == later - timedelta(days=1)
 
@@ -280,8 +280,8 @@ def test_the_tick_invites_when_a_default_window_opens(program, alice, petros):
     type(program).objects.filter(pk=program.pk).update(
         starts_on=today - timedelta(days=40), ends_on=today - timedelta(days=2))
 
-    assert services.open_due_waves() == 1
-    assert services.open_due_waves() == 0  # once
+    assert invitations.open_due_waves() == 1
+    assert invitations.open_due_waves() == 0  # once
 
     assert _invitations() == [f"survey_invitation:{wave(program, 'post').pk}:{petros.pk}"]
 
@@ -293,7 +293,7 @@ def test_the_tick_skips_programs_past_their_last_possible_follow_up(
     type(program).objects.filter(pk=program.pk).update(starts_on=long_ago, ends_on=long_ago)
 
     with django_assert_max_num_queries(1):
-        assert services.open_due_waves() == 0
+        assert invitations.open_due_waves() == 0
 
 
 # --- Answering --------------------------------------------------------------------------
