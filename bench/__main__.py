@@ -9,6 +9,10 @@
 2. Claiming 1,000 due rows with 10,000 and with 1,000,000 not-yet-due rows in the
    table (PostgreSQL), and the plan of the claim query (it must use the partial
    index on due_at where status = 'pending').
+3. Evaluation results for 2,000 participants x 7 instruments x 5 waves: the results
+   request (API), next to a plain query reading the same response rows.
+
+BENCH_ONLY=evaluation (or throughput, claims; comma-separated) runs only those.
 
 Runs in a throw-away PostgreSQL database (test_parley_bench, created and dropped
 like a test database). BENCH_DATABASE_URL points elsewhere.
@@ -35,9 +39,13 @@ from django.core.mail import send_mail  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
 
+from dialogues.evaluation import services as evaluation_services  # noqa: E402
+from dialogues.evaluation.instruments import INSTRUMENTS  # noqa: E402
 from dialogues.groups import selectors as group_selectors  # noqa: E402
 from dialogues.groups import services as group_services  # noqa: E402
+from dialogues.models import Respondent, SurveyResponse, Wave  # noqa: E402
 from exchanges.models import (  # noqa: E402
     MAX_PROGRAM_CAPACITY,
     Application,
@@ -221,17 +229,100 @@ def bench_groups() -> None:
               f"new cross-side pairs {view.stats.new_cross_side_pairs}, repeated pairs "
               f"{view.stats.repeated_pairs}")
 
+PARTICIPANTS = 2000
+FOLLOWUPS = [1, 3, 6]  # with pre and post: 5 waves
+
+
+def _seed_evaluation() -> Program:
+    """A program with 2,000 accepted participants on two sides, every instrument, and an
+    answer from each participant to each of the 5 waves."""
+    import random
+
+    rng = random.Random(20261130)  # noqa: S311 - benchmark data, not security
+    organization = Organization.objects.create(name="Bench NGO", slug="bench-evaluation")
+    owner = User.objects.create(email="bench-owner@example.org", display_name="Owner",
+                                password="!")
+    Membership.objects.create(organization=organization, user=owner, role="owner")
+    program = Program.objects.create(
+        organization=organization, title="Bench evaluation", kind="dialogue",
+        starts_on=timezone.localdate(), ends_on=timezone.localdate(), capacity=PARTICIPANTS,
+        balance="none", status="published")
+    sides = [Side.objects.create(program=program, name=name, position=n)
+             for n, name in enumerate(("North", "South"))]
+    evaluation_services.evaluation_save(program=program, actor=owner,
+                                        instruments=list(INSTRUMENTS), followups=FOLLOWUPS)
+    users = User.objects.bulk_create(
+        User(email=f"bench-eval-{n}@example.org", display_name=f"E {n}", password="!")
+        for n in range(PARTICIPANTS))
+    Application.objects.bulk_create(
+        Application(program=program, side=sides[n % 2], applicant=user, status="accepted")
+        for n, user in enumerate(users))
+    respondents = Respondent.objects.bulk_create(
+        Respondent(program=program, user=user, side=sides[n % 2])
+        for n, user in enumerate(users))
+    waves = list(Wave.objects.filter(evaluation__program=program).order_by("position"))
+    now = timezone.now()
+    rows = [
+        SurveyResponse(wave=wave, respondent=respondent, consented_at=now, submitted_at=now,
+                       answers={item.key: rng.randint(instrument.min, instrument.max)
+                                for instrument in INSTRUMENTS.values()
+                                for item in instrument.items})
+        for wave in waves for respondent in respondents
+    ]
+    SurveyResponse.objects.bulk_create(rows, batch_size=2000)
+    program.owner = owner
+    return program
+
+
+def _median_seconds(work, rounds: int = 7) -> float:
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def bench_evaluation() -> None:
+    program = _seed_evaluation()
+    client = APIClient()
+    client.force_authenticate(program.owner)
+    url = f"/api/v1/programs/{program.pk}/evaluation/results/"
+    response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    rows = response.json()["rows"]
+    assert len(rows) == 2 * len(INSTRUMENTS) * (1 + len(FOLLOWUPS)), len(rows)
+    assert all(row["n"] == PARTICIPANTS // 2 for row in rows)
+
+    def plain():
+        return list(SurveyResponse.objects.filter(wave__evaluation__program=program)
+                    .values_list("respondent_id", "respondent__side_id", "wave__name",
+                                 "answers"))
+
+    assert len(plain()) == PARTICIPANTS * (2 + len(FOLLOWUPS))
+    request = _median_seconds(lambda: client.get(url))
+    query = _median_seconds(plain)
+    print(f"evaluation results, {PARTICIPANTS:,} participants x {len(INSTRUMENTS)} instruments "
+          f"x {2 + len(FOLLOWUPS)} waves: {request * 1000:.0f} ms per request (API, "
+          f"{len(rows)} rows) vs a plain query reading the same "
+          f"{PARTICIPANTS * (2 + len(FOLLOWUPS)):,} responses {query * 1000:.0f} ms "
+          f"-> ratio {request / query:.2f}")
+
+
+BENCHES = {"groups": bench_groups, "throughput": bench_throughput,
+           "evaluation": bench_evaluation, "claims": bench_claims}
+
 
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("The benchmarks need PostgreSQL (BENCH_DATABASE_URL=postgres://...).")
-    only_groups = sys.argv[1:] == ["groups"]
+    # `python -m bench groups evaluation` or BENCH_ONLY=groups,evaluation; all by default.
+    only = sys.argv[1:] or [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
     old = setup_databases(verbosity=0, interactive=False)
     try:
-        bench_groups()
-        if not only_groups:
-            bench_throughput()
-            bench_claims()
+        for name, bench in BENCHES.items():
+            if not only or name in only:
+                bench()
     finally:
         teardown_databases(old, verbosity=0)
 

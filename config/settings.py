@@ -360,6 +360,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "participants.outbox.tasks.dispatch_outbox_task",
         "schedule": _typed("OUTBOX_DISPATCH_EVERY", env.float, default=30.0),
     },
+    "open-survey-waves": {
+        "task": "dialogues.evaluation.tasks.open_due_waves_task",
+        "schedule": _typed("SURVEY_WAVES_EVERY", env.float, default=300.0),
+    },
     "erase-expired-participants": {
         "task": "exchanges.tasks.erase_expired_participants_task",
         "schedule": crontab(hour=3, minute=15),

@@ -113,3 +113,4 @@ class DialogueGroupAdmin(ReadOnlyAdmin):
     list_select_related = ["round__program"]
     raw_id_fields = ["round"]
     inlines = [GroupMemberInline]
+from dialogues.evaluation import admin as evaluation_admin  # noqa: E402, F401 - registers its own

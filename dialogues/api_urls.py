@@ -18,4 +18,5 @@ urlpatterns = [
          name="api-session-calendar"),
     path("", include("dialogues.reminders.api_urls")),
     path("", include("dialogues.groups.api_urls")),
+    path("", include("dialogues.evaluation.api_urls")),
 ]

@@ -7,9 +7,14 @@ class DialoguesConfig(AppConfig):
     verbose_name = _("dialogues")
 
     def ready(self):
-        # reminders and services connect receivers of the exchanges signals
+        # services connects receivers of the exchanges signals
         from dialogues import notices, privacy, services  # noqa: F401
-        from dialogues.reminders import services as _  # noqa: F401
+        from dialogues.evaluation import notices as survey_notices
+        from dialogues.evaluation import privacy as survey_privacy
+        from dialogues.evaluation import tasks  # noqa: F401 - registers the Celery task
+        from dialogues.reminders import services as _  # noqa: F401 - connects its receivers
 
         notices.register()
         privacy.connect()
+        survey_notices.register()
+        survey_privacy.connect()

@@ -19,4 +19,5 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("", include("dialogues.reminders.urls")),
     path("", include("dialogues.groups.urls")),
+    path("", include("dialogues.evaluation.urls")),
 ]

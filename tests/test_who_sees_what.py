@@ -20,8 +20,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from icalendar import Calendar
 
+from dialogues.evaluation import services as evaluation_services
 from dialogues.groups import services as group_services
-from dialogues.models import CalendarFeed
+from dialogues.models import CalendarFeed, Wave
 from exchanges import services
 from exchanges.models import ActivityLog
 from exchanges.selectors import (
@@ -119,6 +120,12 @@ def build_world() -> World:
     invitation = services.membership_invite(organization=org, actor=people["owner"],
                                             email=people["p"].email, role="facilitator")
     group_services.round_create(program=program, actor=people["owner"], size=3)
+    # An evaluation with q's answers to its open pre wave (p's are still to come).
+    evaluation_services.evaluation_save(program=program, actor=people["owner"],
+                                        instruments=["thermometer", "trust"], followups=[1])
+    evaluation_services.survey_respond(
+        program=program, wave_name="pre", user=people["q"], consent=True,
+        answers={"thermometer.1": 40, "trust.1": 2, "trust.2": 3, "trust.3": 2})
     return World(people=people, org=org, other_org=other_org, program=program,
                  applications=applications, sessions=sessions, feeds=feeds,
                  invitation=invitation)
@@ -215,6 +222,14 @@ ROWS = [
     Row("program-groups", lambda w: f"/programs/{w.program.pk}/groups/"),
     Row("group-round-csv", lambda w: f"/programs/{w.program.pk}/groups/1.csv"),
     Row("group-round-sessions", lambda w: f"/programs/{w.program.pk}/groups/1/sessions/"),
+    Row("my-surveys", lambda w: "/me/surveys/"),
+    Row("survey-answer", lambda w: f"/programs/{w.program.pk}/evaluation/pre/"),
+    Row("evaluation-settings", lambda w: f"/programs/{w.program.pk}/evaluation/"),
+    Row("evaluation-results", lambda w: f"/programs/{w.program.pk}/evaluation/results/"),
+    Row("evaluation-results-csv", lambda w: f"/programs/{w.program.pk}/evaluation/results.csv"),
+    Row("evaluation-responses-csv",
+        lambda w: f"/programs/{w.program.pk}/evaluation/responses.csv"),
+    Row("organization-evaluation", lambda w: "/orgs/alpha/evaluation/"),
     # The API.
     Row("api-me", lambda w: "/api/v1/me/", shows=SELF_ONLY),
     Row("api-me-export", lambda w: "/api/v1/me/export/", shows=SELF_ONLY),
@@ -239,6 +254,15 @@ ROWS = [
     Row("api-program-reminders", lambda w: f"/api/v1/programs/{w.program.pk}/reminders/"),
     Row("api-my-notifications", lambda w: "/api/v1/me/notifications/"),
     Row("api-program-groups", lambda w: f"/api/v1/programs/{w.program.pk}/groups/"),
+    Row("api-instruments", lambda w: "/api/v1/instruments/"),
+    Row("api-my-surveys", lambda w: "/api/v1/me/surveys/"),
+    Row("api-program-evaluation", lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/"),
+    Row("api-evaluation-results",
+        lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/results/"),
+    Row("api-evaluation-results-csv",
+        lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/results.csv"),
+    Row("api-evaluation-responses-csv",
+        lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/responses.csv"),
 ]
 
 # Routes without a row, and why none of them can show a person to a viewer.
@@ -287,6 +311,12 @@ NO_ROW = {
     "group-round-repair": "POST only, staff only; redirects",
     "api-group-members": "POST only, staff only; answers a round as api-program-groups",
     "api-group-round-repair": "POST only, staff only; answers a round as api-program-groups",
+    "survey-decline": "POST only, by the participant; redirects",
+    "evaluation-wave": "POST only, staff only; redirects",
+    "api-evaluation-wave-open": "POST only, staff only; answers a wave's times and state",
+    "api-evaluation-wave-close": "POST only, staff only; answers a wave's times and state",
+    "api-evaluation-responses": "POST only; answers the caller's own wave and time",
+    "api-evaluation-decline": "POST only; answers the caller's own decline time",
 }
 
 
@@ -464,6 +494,9 @@ def _email_context(world: World, kind: str, rule: str) -> tuple[object, dict]:
                                    "new_email": "p-new-address@example.org"}
     if kind == "password_reset":
         return world.people["p"], {}
+    if kind in ("survey_invitation", "survey_reminder"):
+        pre = Wave.objects.get(evaluation__program=program, name="pre")
+        return world.people["p"], {"program": program.pk, "wave": pre.pk}
     status = {"application_received": "accepted", "application_accepted": "accepted",
               "application_promoted": "accepted", "application_waitlisted": "waitlisted",
               "application_declined": "declined"}.get(kind)

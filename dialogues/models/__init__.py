@@ -341,4 +341,12 @@ class CalendarFeed(models.Model):
         return f"calendar feed of {self.user_id}"
 
 
+from dialogues.models.evaluation import (  # noqa: E402, F401 - the capability's models
+    MAX_FOLLOWUP_MONTHS,
+    WAVE_NAMES,
+    Evaluation,
+    Respondent,
+    SurveyResponse,
+    Wave,
+)
 from dialogues.models.groups import DialogueGroup, GroupMember, GroupRound  # noqa: E402, F401

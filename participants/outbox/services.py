@@ -1,5 +1,7 @@
 """Writing to the outbox. Called inside the transaction of the change that causes it."""
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -14,9 +16,11 @@ def enqueue(
     dedupe_key: str,
     organization_id: int | None = None,
     context: dict | None = None,
+    due_at: datetime | None = None,
 ) -> Notification:
-    """Write a notice due now, to a person or (`recipient_email` alone) to an address
-    whether or not it has an account; a second call with the same key changes nothing.
+    """Write a notice due at `due_at` (now by default), to a person or (`recipient_email`
+    alone) to an address whether or not it has an account; a second call with the same
+    key changes nothing.
 
     (Reminders and follow-ups, which move with their sessions, are planned by
     dialogues.reminders.)
@@ -26,7 +30,7 @@ def enqueue(
     notification, _ = Notification.objects.get_or_create(
         dedupe_key=dedupe_key,
         defaults={"recipient_id": recipient_id, "recipient_email": recipient_email,
-                  "kind": kind, "due_at": timezone.now(),
+                  "kind": kind, "due_at": due_at or timezone.now(),
                   "organization_id": organization_id, "context": context or {}},
     )
     return notification

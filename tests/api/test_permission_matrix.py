@@ -36,6 +36,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dialogues import services as session_services
+from dialogues.evaluation import services as evaluation_services
 from dialogues.groups import services as group_services
 from exchanges import services
 from participants.models import User
@@ -133,6 +134,11 @@ DECIDE = {"published": (401, 404, 403, 404, 404, 200, 200, 404)}
 SESSION_RUN = {"draft": MEMBERS_ONLY, "published": RUNNERS_ON_PUBLISHED,
                "unassigned": STAFF_ON_PUBLISHED}
 RSVP_CONFLICT = (401, 409, 409, 200, 409, 409, 409, 409)
+# Evaluation: the published program has one (its `pre` wave open), the draft none.
+NO_EVALUATION_FOR_STAFF = (401, 404, 404, 404, 403, 404, 404, 404)
+NO_EVALUATION = (401, 404, 404, 404, 404, 404, 404, 404)
+STAFF_EVALUATION = {"draft": NO_EVALUATION_FOR_STAFF, "published": STAFF_ON_PUBLISHED}
+ACCEPTED_ONLY = (401, 409, 409, 200, 409, 409, 409, 409)  # not_accepted for the others
 
 EXPECTED: dict[tuple[str, str], Row] = {
     # Accounts
@@ -252,6 +258,28 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("api/v1/groups/<int:pk>/members/", "POST"): Row(
         {"published": STAFF_ON_PUBLISHED},
         lambda w, obj: {"participant": w.users["accepted"], "locked": True}),
+    # Evaluation
+    ("api/v1/instruments/", "GET"): Row({"none": _signed_in(200)}),
+    ("api/v1/me/surveys/", "GET"): Row({"none": _signed_in(200)}),
+    ("api/v1/programs/<int:pk>/evaluation/", "GET"): Row(STAFF_EVALUATION),
+    ("api/v1/programs/<int:pk>/evaluation/", "PUT"): Row(
+        {"draft": STAFF_ON_DRAFT, "published": STAFF_ON_PUBLISHED},
+        lambda w, obj: {"instruments": ["thermometer", "trust"], "followups": [1]}),
+    ("api/v1/programs/<int:pk>/evaluation/waves/<str:wave>/open/", "POST"): Row(
+        {"draft": NO_EVALUATION_FOR_STAFF, "published": CONFLICT_ON_PUBLISHED}),  # pre is open
+    ("api/v1/programs/<int:pk>/evaluation/waves/<str:wave>/close/", "POST"): Row(
+        STAFF_EVALUATION),
+    ("api/v1/programs/<int:pk>/evaluation/waves/<str:wave>/responses/", "POST"): Row(
+        {"draft": NO_EVALUATION,
+         "published": (401, 409, 409, 201, 409, 409, 409, 409)},  # not_accepted
+        lambda w, obj: {"consent": True, "answers": {"thermometer.1": 55}}),
+    ("api/v1/programs/<int:pk>/evaluation/decline/", "POST"): Row(
+        {"draft": NO_EVALUATION, "published": ACCEPTED_ONLY}),
+    ("api/v1/programs/<int:pk>/evaluation/results/", "GET"): Row(STAFF_EVALUATION),
+    ("api/v1/programs/<int:pk>/evaluation/results.csv", "GET"): Row(STAFF_EVALUATION),
+    ("api/v1/programs/<int:pk>/evaluation/responses.csv", "GET"): Row(  # owners only
+        {"draft": (401, 404, 404, 404, 403, 403, 404, 404),
+         "published": (401, 403, 403, 403, 403, 403, 200, 403)}),
 }
 
 CASES = [
@@ -323,6 +351,8 @@ def _build_world() -> SimpleNamespace:
         session_services.rsvp_respond(session=each, participant=accepted, response="yes")
         session_services.outcome_record(session=each, actor=owner, kind="idea",
                                         text="A joint website.")
+    evaluation_services.evaluation_save(program=published, actor=owner,
+                                        instruments=["thermometer"], followups=[1])
 
     invitation = services.membership_invite(organization=org, actor=owner,
                                             email="invited@example.net", role="coordinator")
@@ -342,6 +372,7 @@ def _build_world() -> SimpleNamespace:
             "applications": {"published": application.pk},
             "groups": {"published": group_round.groups.get().pk},
             "number": {"draft": 1, "published": group_round.number},
+            "waves": {"draft": "pre", "published": "pre"},
         },
         first_side={"draft": draft.sides.first().pk, "published": north.pk},
     )

@@ -2,8 +2,9 @@
 
 `seeded` builds two organizations, a program in every status, applications in
 every status, sessions (scheduled, cancelled, completed) with RSVPs and outcomes,
-a notification, an open invitation, and two API tokens: the owner of the first organization (staff)
-and a participant with applications to its programs. Every test runs in its own
+a notification, an open invitation, a round of groups, an evaluation of the published
+program (its pre wave open), and two API tokens: the owner of the first organization
+(staff) and a participant with applications to its programs. Every test runs in its own
 rolled-back transaction, so each operation starts from the same rows.
 """
 
@@ -18,6 +19,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from dialogues.evaluation import services as evaluation_services
 from dialogues.groups import services as group_services
 from exchanges.services import membership_invite
 from tests.factories import (
@@ -104,6 +106,8 @@ def _seed_database() -> None:
     OutcomeFactory(session=upcoming, author=facilitator)
     OutcomeFactory(session=past, kind="agreement")
     NotificationFactory(recipient=participant, subject="Your application")
+    evaluation_services.evaluation_save(program=published, actor=owner,
+                                        instruments=["thermometer", "trust"], followups=[1])
 
     invitation = membership_invite(organization=bridges, actor=owner,
                                    email="invited@example.org", role="coordinator")
@@ -121,6 +125,7 @@ def _seed_database() -> None:
         "invitations": [invitation.token],
         "groups": list(group_round.groups.values_list("pk", flat=True)),
         "rounds": [group_round.number],
+        "waves": ["pre", "post", "m1"],
     }
 
 

@@ -66,7 +66,7 @@ schema.app = _application
 # Which seeded rows a path parameter names, by the collection in front of it.
 _COLLECTIONS = {"programs": "programs", "applications": "applications", "sessions": "sessions",
                 "organizations": "organizations", "members": "members",
-                "invitations": "invitations", "groups": "groups"}
+                "invitations": "invitations", "groups": "groups", "waves": "waves"}
 
 
 def _seeded(kind: str, value):

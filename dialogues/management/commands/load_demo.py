@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from dialogues.evaluation import services as evaluation_services
 from dialogues.models import (
     DEFAULT_REMINDER_SCHEDULE,
     RSVP,
@@ -177,11 +178,23 @@ class Command(BaseCommand):
         self._applications(program, sides, users)
         self._sessions(program, users)
         reminders.replan_program(program=program)  # reminders and follow-ups, as staff would
+        if title == "Nicosia Listening Circles":
+            self._evaluation(program, users)
         ActivityLog.objects.create(
             actor=users["staff@parley.example"], organization=org, verb="program.created",
             target_type="program", target_id=str(program.pk), target_repr=program.title,
         )
         return program
+
+    def _evaluation(self, program, users):
+        """Surveys as staff would set them up; the program has begun, so `pre` is already
+        closed and staff have opened `post` by hand (participants see it under My surveys)."""
+        staff = users["staff@parley.example"]
+        evaluation = evaluation_services.evaluation_save(
+            program=program, actor=staff, instruments=["thermometer", "ios", "trust"],
+            followups=[1, 3, 6])
+        post = evaluation.waves.get(name="post")
+        evaluation_services.wave_open(evaluation=evaluation, wave=post, actor=staff)
 
     def _applications(self, program, sides, users):
         if program.status == ProgramStatus.DRAFT:
