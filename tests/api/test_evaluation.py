@@ -3,8 +3,10 @@ and that no answer is ever linked to a person."""
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from dialogues.models import Respondent, SurveyResponse
 from exchanges.models import Application
@@ -19,7 +21,11 @@ EVALUATION = "/api/v1/programs/{}/evaluation/"
 
 @pytest.fixture
 def program(org):
-    return program_with_sides("North", "South", organization=org, capacity=60)
+    # Starting next month: the pre wave is open until the program's first day.
+    today = timezone.localdate()
+    return program_with_sides("North", "South", organization=org, capacity=60,
+                              starts_on=today + timedelta(days=30),
+                              ends_on=today + timedelta(days=60))
 
 
 @pytest.fixture

@@ -399,7 +399,7 @@ def _url(route: str, obj: str, w: SimpleNamespace) -> str:
     for part in route.split("/"):
         if part.startswith("<"):
             name = part.strip("<>").split(":")[-1]
-            parts.append(str(w.ids[kind if name in ("pk", "slug", "token") else name][obj]))
+            parts.append(str(w.ids[name if name in w.ids else kind][obj]))
         else:
             kind = part
             parts.append(part)
