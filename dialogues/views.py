@@ -1,18 +1,18 @@
 """Session pages: schedule, agenda, the session room, my sessions, calendars."""
 
-import csv
 from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.csv_export import csv_response
 from config.errors import Conflict
 from dialogues import services
 from dialogues.calendar import feed_ics, ics_response, session_ics
@@ -220,15 +220,13 @@ def session_attendees_csv(request, pk):
         services.attendees_export(session=session, actor=request.user)
     except Conflict as exc:
         raise Http404(exc.message) from exc
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="session-{pk}-attendees.csv"'
-    writer = csv.writer(response)
-    writer.writerow([_("Display name"), _("Side"), _("Answer"), _("Attended")])
-    for row in attendees_of(session):
-        attended = "" if row.attended is None else (_("yes") if row.attended else _("no"))
-        writer.writerow([row.participant.display_name, row.side_name or "", row.response,
-                         attended])
-    return response
+    header = [_("Display name"), _("Side"), _("Answer"), _("Attended")]
+    rows = [
+        [row.participant.display_name, row.side_name, row.response,
+         "" if row.attended is None else (_("yes") if row.attended else _("no"))]
+        for row in attendees_of(session)
+    ]
+    return csv_response(f"session-{pk}-attendees.csv", [header, *rows])
 
 
 def session_calendar(request, pk):

@@ -4,19 +4,18 @@ applying and "My programs", and the staff's program editor and applications page
 Organization pages live in exchanges/org_views.py.
 """
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from config.csv_export import csv_response
 from config.errors import Conflict
 from exchanges import exports, selectors, services
 from exchanges.forms import (
@@ -277,22 +276,11 @@ def _shows_personal_data(request, program) -> bool:
     return sees_applicant_personal_data(personal_data_organizations(request.user), program)
 
 
-def _csv_cell(value: str) -> str:
-    # A leading = + - @ would make a spreadsheet evaluate the cell as a formula.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @login_required
 def program_applications_csv(request, pk):
     program = _staffed_program(request, pk)
     rows = exports.applications_export_logged(program=program, actor=request.user)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"program-{program.pk}-applications.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    for row in rows:
-        writer.writerow([_csv_cell(str(cell)) for cell in row])
-    return response
+    return csv_response(f"program-{program.pk}-applications.csv", rows)
 
 
 DECISIONS = {
