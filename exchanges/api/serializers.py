@@ -117,6 +117,13 @@ class SideWriteSerializer(serializers.Serializer):
                                   help_text=_("An existing side's id renames it; none adds one."))
     name = TextField(max_length=80)
 
+    def validate(self, attrs):
+        # A PATCH is partial all the way down, so DRF would let a side without a name through.
+        if "name" not in attrs:
+            raise serializers.ValidationError(
+                {"name": [serializers.Field.default_error_messages["required"]]})
+        return attrs
+
 
 class ProgramSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)

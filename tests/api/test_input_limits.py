@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from config.middleware import ApiErrorsMiddleware
+from config.parsers import MAX_JSON_DEPTH
 from tests.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +64,37 @@ def test_body_that_is_not_utf8_answers_400_json():
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
     assert response.json()["detail"].startswith("JSON parse error - 'utf-8' codec can't decode")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/api/v1/auth/register/"])
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 5000])
+def test_json_nested_too_deep_answers_400_to_anyone(path, depth):
+    body = "[" * depth + "]" * depth
+
+    response = APIClient().post(path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error - nested deeper than 32 levels.",
+                               "code": "parse_error"}
+
+
+def test_json_nested_too_deep_inside_a_field_answers_400(bob):
+    body = '{"display_name": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}"
+
+    response = signed_in(bob).patch("/api/v1/me/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_json_nested_to_the_limit_reaches_the_serializer():
+    body = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+
+    response = APIClient().post("/api/v1/auth/token/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}
 
 
 def test_nul_byte_in_a_json_string_answers_400_naming_the_field(bob):
