@@ -72,14 +72,14 @@ class FacilitatorsField(serializers.ListField):
 class SessionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     program = serializers.IntegerField(source="program_id", read_only=True)
-    title = TextField(max_length=200, allow_blank=True)
+    title = TextField(max_length=200)
     format = serializers.ChoiceField(choices=SessionFormat.choices)
     starts_at = UTCDateTimeField()
     ends_at = UTCDateTimeField()
     timezone = TextField(max_length=64)
     location = TextField(max_length=200, allow_blank=True, required=False)
-    online_url = TextField(max_length=500, allow_blank=True, required=False,
-                           allow_null=True)
+    online_url = serializers.URLField(max_length=500, allow_blank=True, required=False,
+                                      allow_null=True)
     capacity = serializers.IntegerField(min_value=1, allow_null=True, required=False)
     confidentiality = serializers.ChoiceField(
         choices=Session.Confidentiality.choices, required=False)

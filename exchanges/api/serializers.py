@@ -168,7 +168,8 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
                                    "coordinator; only on create.")
     )
     applications_close_at = UTCDateTimeField(allow_null=True, required=False)
-    sides = SideWriteSerializer(many=True, help_text=_("At least two, names unique."))
+    sides = SideWriteSerializer(many=True, min_length=2,
+                                help_text=_("At least two, names unique."))
 
     class Meta:
         model = Program
@@ -199,7 +200,8 @@ class ApplicantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
     email = serializers.EmailField(required=False, help_text=_("Staff only."))
-    legal_name = serializers.CharField(required=False, help_text=_("Staff only."))
+    legal_name = serializers.CharField(required=False, allow_blank=True,
+                                       help_text=_("Staff only."))
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
