@@ -72,8 +72,10 @@ _RANGES = {"programs_create": ("starts_on", "ends_on"),
 
 
 def _in_this_century(value):
-    """A date or time in 2000-2099, for a generated one anywhere in years 1-9999."""
-    if isinstance(value, str) and len(value) >= 10 and value[:4].isdigit():
+    """A date or time in 2000-2099 for a generated one in years 1-9999 (half of them:
+    those in an even year; the others keep probing extreme dates)."""
+    if isinstance(value, str) and len(value) >= 10 and value[:4].isdigit() \
+            and int(value[:4]) % 2 == 0:
         return f"20{value[2:4]}{value[4:]}"
     return value
 
@@ -81,7 +83,7 @@ def _in_this_century(value):
 def _plausible(context, case):
     """Valid input (positive cases only) made plausible where rules span fields or rows,
     so that creations succeed and linked calls reach what they made: a range that starts
-    before it ends, in this century, a real time zone, an organization that exists."""
+    before it ends, often in this century, a real time zone, an organization that exists."""
     body = case.body
     if (not SEED.ids or not isinstance(body, dict)
             or (case.meta and case.meta.generation.mode.is_negative)):
