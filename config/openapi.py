@@ -43,6 +43,8 @@ DESCRIPTIONS = {
     "429": _("Too many requests; try again later."),
 }
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# DELETE operations that take a body: erasing one's account needs the password.
+DELETE_WITH_BODY = {"/api/v1/me/"}
 
 
 class ParleyAutoSchema(AutoSchema):
@@ -79,6 +81,16 @@ class ParleyAutoSchema(AutoSchema):
             if field.max_length is not None:
                 schema["maxItems"] = field.max_length
         return schema
+
+    def _get_request_body(self, direction="request"):
+        # drf-spectacular documents a body for PUT, PATCH and POST only.
+        if self.method == "DELETE" and self.path in DELETE_WITH_BODY:
+            self.method = "POST"
+            try:
+                return super()._get_request_body(direction)
+            finally:
+                self.method = "DELETE"
+        return super()._get_request_body(direction)
 
     def _error_codes(self, operation: dict) -> list[str]:
         codes = ["400"]

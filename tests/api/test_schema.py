@@ -121,3 +121,11 @@ def test_a_link_to_an_operation_that_is_gone_fails_the_schema():
 
     with pytest.raises(KeyError, match="organizations_retrieve"):
         add_links(result, generator=None, request=None, public=True)
+
+
+def test_erasing_ones_account_documents_the_password_body(schema):
+    body = schema["paths"]["/api/v1/me/"]["delete"]["requestBody"]
+
+    assert body["required"] is True
+    erase = _component(schema, body["content"]["application/json"]["schema"]["$ref"])
+    assert erase["required"] == ["password"]
