@@ -21,13 +21,21 @@ from config.errors import Conflict
 MAX_ID = 2**63 - 1
 
 
-class TextField(serializers.CharField):
-    """A JSON string. DRF's CharField also takes a number and stores it as text."""
+class JSONStringMixin:
+    """Takes a JSON string only: DRF's text fields also take a number and store its text."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class TextField(JSONStringMixin, serializers.CharField):
+    """A JSON string."""
+
+
+class SlugField(JSONStringMixin, serializers.SlugField):
+    """A slug, given as a JSON string."""
 
 
 class Pagination(PageNumberPagination):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-from config.api import MAX_ID, TextField
+from config.api import MAX_ID, SlugField, TextField
 from exchanges.models import (
     Application,
     Membership,
@@ -63,7 +63,7 @@ class OrganizationSerializer(serializers.Serializer):
 
 
 class OrganizationCreateSerializer(OrganizationSerializer):
-    slug = serializers.SlugField(max_length=60, allow_blank=True, required=False)
+    slug = SlugField(max_length=60, allow_blank=True, required=False)
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -163,7 +163,7 @@ class ProgramSerializer(serializers.ModelSerializer):
 class ProgramWriteSerializer(serializers.ModelSerializer):
     """Input of POST and PATCH: shape only; program_create/program_update decide."""
 
-    organization = serializers.SlugField(
+    organization = SlugField(
         max_length=60, help_text=_("Slug of an organization where the caller is owner or "
                                    "coordinator; only on create.")
     )

@@ -120,6 +120,17 @@ def test_number_for_a_text_field_answers_400_naming_the_field(alice):
     assert response.json() == {"name": ["Not a valid string."]}
 
 
+def test_number_for_a_slug_answers_400_naming_the_field(alice, org):
+    organizations = signed_in(alice).post("/api/v1/organizations/", {"name": "Camp", "slug": 0},
+                                          format="json")
+    programs = signed_in(alice).post("/api/v1/programs/", {"organization": 0}, format="json")
+
+    assert organizations.status_code == 400
+    assert list(organizations.json()) == ["slug"]
+    assert programs.status_code == 400
+    assert "organization" in programs.json()
+
+
 @pytest.mark.parametrize(("path", "method", "field", "limit"), [
     ("/api/v1/me/", "patch", "display_name", 80),
     ("/api/v1/me/", "patch", "legal_name", 200),
