@@ -1,4 +1,5 @@
-"""Shared pieces of the v1 API: pagination and the error shape.
+"""Shared pieces of the v1 API: fields that take JSON types strictly, pagination and the
+error shape.
 
 Services raise Django's ValidationError (400, `{"field": ["message"]}`) and
 config.errors.Conflict (409, `{"detail", "code"}`); this handler translates both,
@@ -36,6 +37,37 @@ class TextField(JSONStringMixin, serializers.CharField):
 
 class SlugField(JSONStringMixin, serializers.SlugField):
     """A slug, given as a JSON string."""
+
+
+def _is_json_integer(data) -> bool:
+    return isinstance(data, int) and not isinstance(data, bool)
+
+
+class IntegerField(serializers.IntegerField):
+    """A JSON integer. DRF's also takes "5", 5.0 and the like."""
+
+    def to_internal_value(self, data):
+        if not _is_json_integer(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BooleanField(serializers.BooleanField):
+    """A JSON true or false. DRF's also takes 0, 1, "yes", "off" and the like."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A row's id as a JSON integer. DRF's also takes "5"."""
+
+    def to_internal_value(self, data):
+        if not _is_json_integer(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 class Pagination(PageNumberPagination):

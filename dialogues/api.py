@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import MAX_ID, TextField
+from config.api import MAX_ID, BooleanField, IntegerField, TextField
 from dialogues import services
 from dialogues.calendar import ics_response, session_ics
 from dialogues.models import OutcomeKind, RSVPResponse, Session, SessionFormat
@@ -60,7 +60,7 @@ class UTCDateTimeField(serializers.DateTimeField):
 class FacilitatorsField(serializers.ListField):
     """User ids: written as a list, read from the session's prefetched facilitators."""
 
-    child = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    child = IntegerField(min_value=1, max_value=MAX_ID)
 
     def get_attribute(self, instance):
         return [user.pk for user in instance.facilitators.all()]
@@ -80,7 +80,7 @@ class SessionSerializer(serializers.Serializer):
     location = TextField(max_length=200, allow_blank=True, required=False)
     online_url = serializers.URLField(max_length=500, allow_blank=True, required=False,
                                       allow_null=True)
-    capacity = serializers.IntegerField(min_value=1, allow_null=True, required=False)
+    capacity = IntegerField(min_value=1, allow_null=True, required=False)
     confidentiality = serializers.ChoiceField(
         choices=Session.Confidentiality.choices, required=False)
     ground_rules = TextField(max_length=5000, allow_blank=True, required=False)
@@ -114,7 +114,7 @@ class AttendeeSerializer(serializers.Serializer):
 
 class RSVPInSerializer(serializers.Serializer):
     response = serializers.ChoiceField(choices=RSVPResponse.choices)
-    accept_ground_rules = serializers.BooleanField(required=False, default=False)
+    accept_ground_rules = BooleanField(required=False, default=False)
 
 
 class CancelSerializer(serializers.Serializer):
@@ -122,8 +122,8 @@ class CancelSerializer(serializers.Serializer):
 
 
 class AttendanceItemSerializer(serializers.Serializer):
-    participant = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    attended = serializers.BooleanField(allow_null=True)
+    participant = IntegerField(min_value=1, max_value=MAX_ID)
+    attended = BooleanField(allow_null=True)
 
 
 class OutcomeSerializer(serializers.Serializer):

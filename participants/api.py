@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import TextField
+from config.api import BooleanField, TextField
 from participants import privacy, services
 
 
@@ -63,7 +63,7 @@ class MeSerializer(serializers.Serializer):
     )
     timezone = TextField(max_length=64, help_text=_("An IANA name, e.g. Asia/Nicosia"))
     language = serializers.ChoiceField(choices=settings.LANGUAGES)
-    notify_email = serializers.BooleanField()
+    notify_email = BooleanField()
 
 
 class RegisterView(APIView):

@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-from config.api import MAX_ID, SlugField, TextField
+from config.api import (
+    MAX_ID,
+    BooleanField,
+    IntegerField,
+    PrimaryKeyRelatedField,
+    SlugField,
+    TextField,
+)
 from exchanges.models import (
     Application,
     Membership,
@@ -113,8 +120,8 @@ class SideReadSerializer(serializers.Serializer):
 
 
 class SideWriteSerializer(serializers.Serializer):
-    id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
-                                  help_text=_("An existing side's id renames it; none adds one."))
+    id = IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                      help_text=_("An existing side's id renames it; none adds one."))
     name = TextField(max_length=80)
 
     def validate(self, attrs):
@@ -183,7 +190,9 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
         validators: list = []
 
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
-                                models.CharField: TextField, models.TextField: TextField}
+                                models.CharField: TextField, models.TextField: TextField,
+                                models.PositiveIntegerField: IntegerField,
+                                models.BooleanField: BooleanField}
 
 
 class ProgramUpdateSerializer(ProgramWriteSerializer):
@@ -225,7 +234,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    side = serializers.PrimaryKeyRelatedField(queryset=Side.objects.all())
+    side = PrimaryKeyRelatedField(queryset=Side.objects.all())
     motivation = TextField(max_length=4000, allow_blank=True, required=False)
 
 

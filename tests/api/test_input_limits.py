@@ -131,6 +131,35 @@ def test_number_for_a_slug_answers_400_naming_the_field(alice, org):
     assert "organization" in programs.json()
 
 
+@pytest.mark.parametrize("value", [0, 1, "true", "no"])
+def test_boolean_not_given_as_true_or_false_answers_400(bob, value):
+    response = signed_in(bob).patch("/api/v1/me/", {"notify_email": value}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["notify_email"]
+    bob.refresh_from_db()
+    assert bob.notify_email is True
+
+
+@pytest.mark.parametrize("value", ["5", 5.0, True])
+def test_integer_not_given_as_a_json_integer_answers_400(alice, published, value):
+    response = signed_in(alice).patch(f"/api/v1/programs/{published.pk}/",
+                                      {"capacity": value}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["capacity"]
+
+
+def test_row_id_given_as_text_answers_400(bob, published):
+    side = published.sides.first()
+
+    response = signed_in(bob).post(f"/api/v1/programs/{published.pk}/applications/",
+                                   {"side": str(side.pk)}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"side": ["Incorrect type. Expected pk value, received str."]}
+
+
 @pytest.mark.parametrize(("path", "method", "field", "limit"), [
     ("/api/v1/me/", "patch", "display_name", 80),
     ("/api/v1/me/", "patch", "legal_name", 200),
