@@ -291,6 +291,12 @@ SPECTACULAR_SETTINGS = {
                              "config.openapi.add_links"],
     # A text the server refuses blank says so: `minLength: 1`.
     "ENFORCE_NON_BLANK_FIELDS": True,
+    # Path parameters as Django's converters match them: a slug is never blank (an empty
+    # one would name another path: /organizations//members/ is not members of "").
+    "PATH_CONVERTER_OVERRIDES": {
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        "int": {"type": "integer", "minimum": 0},
+    },
     "ENUM_NAME_OVERRIDES": {
         "ProgramKindEnum": "exchanges.models.ProgramKind",
         "OutcomeKindEnum": "dialogues.models.OutcomeKind",

@@ -129,3 +129,15 @@ def test_erasing_ones_account_documents_the_password_body(schema):
     assert body["required"] is True
     erase = _component(schema, body["content"]["application/json"]["schema"]["$ref"])
     assert erase["required"] == ["password"]
+
+
+def test_path_parameters_are_what_the_url_converters_match(schema):
+    """A blank slug would name another path (/organizations//members/ is not the members
+    of ""), and an id is never negative."""
+    parameters = {(p["name"], str(p["schema"])) for _path, _method, operation in _operations(schema)
+                  for p in operation.get("parameters", []) if p["in"] == "path"}
+
+    assert parameters == {
+        ("id", str({"type": "integer", "minimum": 0})),
+        ("slug", str({"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})),
+    }
