@@ -149,5 +149,6 @@ def seeded_for_exploring(transactional_db):
         return handler(environ, counted)
 
     SEED.handler = unthrottled
+    SEED.calls.clear()
     _seed_database()
     yield SEED
