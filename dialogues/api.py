@@ -54,7 +54,8 @@ class UTCDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
     def to_representation(self, value):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # isoformat, not strftime("%Y"): a year before 1000 keeps its four digits.
+        return value.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 class FacilitatorsField(serializers.ListField):
