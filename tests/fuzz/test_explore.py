@@ -43,9 +43,6 @@ def _config(seconds: int, headers: dict) -> dict:
         "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none",
                        "with-security-parameters": False},
         "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
-        # Sequences follow the schema's declared links only: the inferred ones took a blank
-        # `slug` from a creation's request (where blank means "make one up") as the id.
-        "phases": {"stateful": {"inference": {"algorithms": []}}},
     }
 
 
