@@ -23,11 +23,14 @@ MAX_ID = 2**63 - 1
 
 
 class JSONStringMixin:
-    """Takes a JSON string only: DRF's text fields also take a number and store its text."""
+    """Takes a JSON string only (DRF's text fields also take a number and store its text),
+    and no longer than max_length as sent: DRF counts after trimming the whitespace off."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 

@@ -174,6 +174,15 @@ def test_text_over_its_max_length_answers_400_naming_the_field(bob, path, method
     assert response.json()[field] == [f"Ensure this field has no more than {limit} characters."]
 
 
+def test_text_over_its_max_length_as_sent_answers_400_though_trimmed_it_would_fit(alice):
+    """The schema's maxLength counts the string as sent; DRF counted it trimmed."""
+    response = signed_in(alice).post("/api/v1/organizations/", {"name": "\t" + "x" * 120},
+                                     format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"name": ["Ensure this field has no more than 120 characters."]}
+
+
 def test_program_text_over_its_max_length_answers_400_naming_the_field(alice, org):
     body = {"organization": org.slug, "title": "t" * 201, "summary": "s" * 301,
             "description": "d" * 20001, "location": "l" * 201, "kind": "dialogue",
