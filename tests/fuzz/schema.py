@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from exchanges.models import Organization
 from tests.fuzz.conftest import SEED
 
 SCHEMA_PATH = "/api/v1/schema/?format=json"
@@ -100,8 +101,6 @@ def _plausible(context, case):
 
 
 def _organization_exists(body) -> bool:
-    from exchanges.models import Organization
-
     return Organization.objects.filter(slug=body["organization"]).exists()
 
 
