@@ -1,10 +1,12 @@
-# Parley — two commands: `make run` and `make test`.
+# Parley — two commands: `make run` and `make test` (and `make fuzz` to explore the API).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint bench mutate clean messages
+FUZZ_SECONDS ?= 180
+
+.PHONY: run test fuzz install migrate demo lint bench mutate clean messages
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -44,6 +46,14 @@ run: demo
 ## Run the whole test suite (embedded stack unless DATABASE_URL/CELERY_BROKER_URL are set).
 test: install
 	PARLEY_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
+
+## Explore the API with Schemathesis for FUZZ_SECONDS: a fresh seed each run, printed;
+## `make fuzz SEED=<seed>` replays one.
+fuzz: install
+	@seed=$${SEED:-$$($(PY) -c 'import secrets; print(secrets.randbelow(2**31))')}; \
+	echo "make fuzz: seed $$seed, budget $(FUZZ_SECONDS)s (replay: make fuzz SEED=$$seed)"; \
+	PARLEY_VAR_DIR=$(CURDIR)/var/test FUZZ_SEED=$$seed FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		$(PY) -m pytest -q -p no:cacheprovider tests/fuzz/test_explore.py $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

@@ -290,8 +290,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core.openapi.ParleyAutoSchema",
-    # JSON in, as the contract says (the browsable forms are not part of the API).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON in, as the contract says (the browsable forms are not part of the API), with a
+    # limit on nesting.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "core.throttling.AnonRateThrottle",
@@ -317,6 +318,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "core.openapi.add_links"],
+    # A text the server refuses blank says so: `minLength: 1`.
+    "ENFORCE_NON_BLANK_FIELDS": True,
+    # Path parameters as Django's converters match them: a slug is never blank (an empty
+    # one would name another path: /organizations//members/ is not members of "").
+    "PATH_CONVERTER_OVERRIDES": {
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        "int": {"type": "integer", "minimum": 0},
+    },
     "ENUM_NAME_OVERRIDES": {
         "ProgramKindEnum": "exchanges.models.ProgramKind",
         "OutcomeKindEnum": "dialogues.models.OutcomeKind",

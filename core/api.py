@@ -1,4 +1,5 @@
-"""Shared pieces of the v1 API: pagination, the error shape and the JSON 404.
+"""Shared pieces of the v1 API: fields that take JSON types strictly, pagination, the
+error shape and the JSON 404.
 
 Services raise Django's ValidationError (400, `{"field": ["message"]}`) and
 core.errors.Conflict (409, `{"detail", "code"}`); this handler translates both,
@@ -34,12 +35,54 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
 
 
-class TextField(serializers.CharField):
-    """A JSON string. DRF's CharField also takes a number and stores it as text."""
+class JSONStringMixin:
+    """Takes a JSON string only (DRF's text fields also take a number and store its text),
+    and no longer than max_length as sent: DRF counts after trimming the whitespace off."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class TextField(JSONStringMixin, serializers.CharField):
+    """A JSON string."""
+
+
+class SlugField(JSONStringMixin, serializers.SlugField):
+    """A slug, given as a JSON string."""
+
+
+def _is_json_integer(data) -> bool:
+    return isinstance(data, int) and not isinstance(data, bool)
+
+
+class IntegerField(serializers.IntegerField):
+    """A JSON integer. DRF's also takes "5", 5.0 and the like."""
+
+    def to_internal_value(self, data):
+        if not _is_json_integer(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BooleanField(serializers.BooleanField):
+    """A JSON true or false. DRF's also takes 0, 1, "yes", "off" and the like."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A row's id as a JSON integer. DRF's also takes "5"."""
+
+    def to_internal_value(self, data):
+        if not _is_json_integer(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
 
 

@@ -1,4 +1,10 @@
-"""CSV downloads that spreadsheets open safely."""
+"""CSV downloads: every CSV file the project writes goes through `csv_response`.
+
+Spreadsheets evaluate a cell that starts with = + - @ (and, in some, a tab or a
+carriage return) as a formula, so text people typed (a display name such as
+`=HYPERLINK(...)`) could run in the reader's spreadsheet. Such a cell is written
+with a leading apostrophe, which spreadsheets show as plain text.
+"""
 
 import csv
 from collections.abc import Iterable

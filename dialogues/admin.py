@@ -19,9 +19,15 @@ class RSVPInline(admin.TabularInline):
 
 
 class OutcomeInline(admin.TabularInline):
+    """Outcomes are recorded through the service, which decides whether the author is
+    stored; one added here would put its recorder in the admin's log."""
+
     model = Outcome
     extra = 0
     readonly_fields = ["author", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Session)
@@ -52,7 +58,11 @@ class OutcomeAdmin(admin.ModelAdmin):
     list_filter = ["kind", "session__program__organization", "created_at"]
     search_fields = ["text", "session__title"]
     list_select_related = ["session"]
-    raw_id_fields = ["session", "author"]
+    raw_id_fields = ["session"]
+    readonly_fields = ["session", "author", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # as on OutcomeInline
 
 
 @admin.register(ReminderRule)

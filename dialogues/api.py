@@ -14,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import MAX_ID, TextField, TimeField
+from core.api import MAX_ID, BooleanField, IntegerField, TextField, TimeField
 from dialogues import services
 from dialogues.calendar import ics_response, session_ics
 from dialogues.models import OutcomeKind, RSVPResponse, Session, SessionFormat
@@ -37,13 +37,14 @@ class UTCDateTimeField(TimeField):
     """Out: UTC with Z, to the second."""
 
     def to_representation(self, value):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # isoformat, not strftime("%Y"): a year before 1000 keeps its four digits.
+        return value.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 class FacilitatorsField(serializers.ListField):
     """User ids: written as a list, read from the session's prefetched facilitators."""
 
-    child = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    child = IntegerField(min_value=1, max_value=MAX_ID)
 
     def get_attribute(self, instance):
         return [user.pk for user in instance.facilitators.all()]
@@ -55,7 +56,7 @@ class FacilitatorsField(serializers.ListField):
 class SessionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     program = serializers.IntegerField(source="program_id", read_only=True)
-    title = TextField(max_length=200, allow_blank=True)
+    title = TextField(max_length=200)
     format = serializers.ChoiceField(choices=SessionFormat.choices)
     starts_at = UTCDateTimeField(help_text=_(
         "With an offset. Within the program's dates (from its first day's 00:00 to the end "
@@ -66,9 +67,9 @@ class SessionSerializer(serializers.Serializer):
         "An IANA name, e.g. Asia/Nicosia; an old name (US/Eastern) is stored as its zone "
         "(America/New_York)."))
     location = TextField(max_length=200, allow_blank=True, required=False)
-    online_url = TextField(max_length=500, allow_blank=True, required=False,
-                           allow_null=True)
-    capacity = serializers.IntegerField(min_value=1, allow_null=True, required=False)
+    online_url = serializers.URLField(max_length=500, allow_blank=True, required=False,
+                                      allow_null=True)
+    capacity = IntegerField(min_value=1, allow_null=True, required=False)
     confidentiality = serializers.ChoiceField(
         choices=Session.Confidentiality.choices, required=False)
     ground_rules = TextField(max_length=5000, allow_blank=True, required=False)
@@ -108,7 +109,7 @@ class AttendeeSerializer(serializers.Serializer):
 
 class RSVPInSerializer(serializers.Serializer):
     response = serializers.ChoiceField(choices=RSVPResponse.choices)
-    accept_ground_rules = serializers.BooleanField(required=False, default=False)
+    accept_ground_rules = BooleanField(required=False, default=False)
 
 
 class CancelSerializer(serializers.Serializer):
@@ -116,8 +117,8 @@ class CancelSerializer(serializers.Serializer):
 
 
 class AttendanceItemSerializer(serializers.Serializer):
-    participant = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    attended = serializers.BooleanField(allow_null=True)
+    participant = IntegerField(min_value=1, max_value=MAX_ID)
+    attended = BooleanField(allow_null=True)
 
 
 class OutcomeSerializer(serializers.Serializer):

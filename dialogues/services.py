@@ -423,7 +423,8 @@ def outcome_record(*, session: Session, actor: User, kind: str, text: str) -> Ou
     if session.status == SessionStatus.CANCELLED:
         raise Conflict("invalid_transition", _("A cancelled session has no outcomes."))
     outcome = Outcome(session=session, kind=kind, text=(text or "").strip())
-    # Never stored under a non-open rule, so a later change of rule cannot reveal it.
+    # Who recorded it is never stored under a non-open rule (here or in the activity
+    # log), so a later change of rule cannot reveal it.
     outcome.author = actor if session.confidentiality == Confidentiality.OPEN else None
     if kind not in OutcomeKind.values:
         raise ValidationError({"kind": _("Choose idea, agreement or action.")})
@@ -431,7 +432,7 @@ def outcome_record(*, session: Session, actor: User, kind: str, text: str) -> Ou
     with transaction.atomic():
         outcome.save()
         # The target is the session: an outcome's text must not be copied into the log.
-        log_activity(actor=actor, verb="outcome.recorded", target=session,
+        log_activity(actor=outcome.author, verb="outcome.recorded", target=session,
                      organization_id=session.program.organization_id,
                      data={"outcome": outcome.pk, "kind": kind})
     return outcome

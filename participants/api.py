@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ErrorSerializer, TextField
+from core.api import BooleanField, ErrorSerializer, TextField
 from participants import privacy, services, two_factor
 from participants.models import User, normalize_email
 
@@ -67,7 +67,7 @@ class MeSerializer(serializers.Serializer):
         "An IANA name, e.g. Asia/Nicosia; an old name (US/Eastern) is stored as its zone "
         "(America/New_York)."))
     language = serializers.ChoiceField(choices=settings.LANGUAGES)
-    notify_email = serializers.BooleanField()
+    notify_email = BooleanField()
     password = TextField(
         write_only=True, required=False, max_length=128, trim_whitespace=False,
         style={"input_type": "password"},

@@ -2,7 +2,9 @@
 
 Tests marked `postgres` or `redis` run only when the suite runs on that stack
 (DATABASE_URL / CELERY_BROKER_URL point at it); on the embedded stack they are
-deselected, and the summary says how to run them. A test that needs something the
+deselected, and the summary says how to run them. The exploring fuzz test (marker
+`explore`) runs only under `make fuzz`, which sets FUZZ_SEED: `make test` stays
+deterministic. A test that needs something the
 machine lacks (a server that does not answer, Chromium) is skipped with a reason
 that says how to get it — or fails, when PARLEY_REQUIRE_SERVICES=1 (CI).
 """
@@ -45,6 +47,9 @@ def pytest_collection_modifyitems(config, items):
         elif item.get_closest_marker("redis") and not on_redis():
             _deselected["redis"] = _deselected.get("redis", 0) + 1
             drop.append(item)
+        elif item.get_closest_marker("explore") and not os.environ.get("FUZZ_SEED"):
+            _deselected["explore"] = _deselected.get("explore", 0) + 1
+            drop.append(item)
         else:
             keep.append(item)
     if drop:
@@ -58,6 +63,11 @@ def pytest_terminal_summary(terminalreporter):
         "redis": "CELERY_BROKER_URL=redis://127.0.0.1:6379/0",
     }
     for stack, count in _deselected.items():
+        if stack == "explore":
+            terminalreporter.write_line(
+                f"{count} exploring fuzz test (a fresh seed each run) was not collected; "
+                "run `make fuzz` for it.")
+            continue
         terminalreporter.write_line(
             f"{count} tests for the {stack} stack were not collected on this stack; "
             f"run `{how[stack]} make test` to include them."

@@ -266,7 +266,8 @@ class Outcome(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind}: {self.text[:40]}"
+        # Not the text: the admin's log copies this, and keeps it after a deletion.
+        return f"{self.get_kind_display()} #{self.pk}"
 
 
 class ReminderKind(models.TextChoices):

@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import IntegerField
 from dialogues.models import ReminderKind
 from dialogues.reminders.services import offset_problem, reminder_schedule, reminder_schedule_set
 from exchanges.api.serializers import conflict
@@ -18,7 +19,7 @@ from exchanges.selectors import programs_visible_to, role_in
 
 class ReminderRuleSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReminderKind.choices)
-    offset_minutes = serializers.IntegerField()
+    offset_minutes = IntegerField()
 
     def validate(self, attrs):
         problem = offset_problem(attrs["kind"], attrs["offset_minutes"])

@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-from core.api import MAX_ID, TextField, TimeField
+from core.api import (
+    MAX_ID,
+    BooleanField,
+    IntegerField,
+    PrimaryKeyRelatedField,
+    SlugField,
+    TextField,
+    TimeField,
+)
 from exchanges.models import (
     Application,
     Membership,
@@ -50,7 +58,7 @@ class OrganizationSerializer(serializers.Serializer):
 
 
 class OrganizationCreateSerializer(OrganizationSerializer):
-    slug = serializers.SlugField(max_length=60, allow_blank=True, required=False)
+    slug = SlugField(max_length=60, allow_blank=True, required=False)
     require_two_factor = serializers.BooleanField(read_only=True)
 
 
@@ -142,9 +150,16 @@ class SideReadSerializer(serializers.Serializer):
 
 
 class SideWriteSerializer(serializers.Serializer):
-    id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
-                                  help_text=_("An existing side's id renames it; none adds one."))
+    id = IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                      help_text=_("An existing side's id renames it; none adds one."))
     name = TextField(max_length=80)
+
+    def validate(self, attrs):
+        # A PATCH is partial all the way down, so DRF would let a side without a name through.
+        if "name" not in attrs:
+            raise serializers.ValidationError(
+                {"name": [serializers.Field.default_error_messages["required"]]})
+        return attrs
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -185,13 +200,14 @@ class ProgramSerializer(serializers.ModelSerializer):
 class ProgramWriteSerializer(serializers.ModelSerializer):
     """Input of POST and PATCH: shape only; program_create/program_update decide."""
 
-    organization = serializers.SlugField(
+    organization = SlugField(
         max_length=60, help_text=_("Slug of an organization where the caller is owner or "
                                    "coordinator; only on create.")
     )
     applications_close_at = TimeField(allow_null=True, required=False, help_text=_(
         "Not after the end of ends_on anywhere on Earth (24:00 at UTC−12)."))
-    sides = SideWriteSerializer(many=True, help_text=_("At least two, names unique."))
+    sides = SideWriteSerializer(many=True, min_length=2,
+                                help_text=_("At least two, names unique."))
 
     class Meta:
         model = Program
@@ -208,7 +224,9 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
         validators: list = []
 
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
-                                models.CharField: TextField, models.TextField: TextField}
+                                models.CharField: TextField, models.TextField: TextField,
+                                models.PositiveIntegerField: IntegerField,
+                                models.BooleanField: BooleanField}
 
 
 class ProgramUpdateSerializer(ProgramWriteSerializer):
@@ -225,8 +243,10 @@ class ApplicantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
     email = serializers.EmailField(required=False, help_text=_("Staff only."))
-    legal_name = serializers.CharField(required=False, help_text=_("Staff only."))
-    institution = serializers.CharField(required=False, help_text=_("Staff only."))
+    legal_name = serializers.CharField(required=False, allow_blank=True,
+                                       help_text=_("Staff only."))
+    institution = serializers.CharField(required=False, allow_blank=True,
+                                        help_text=_("Staff only."))
     birth_date = serializers.DateField(required=False, allow_null=True,
                                        help_text=_("Staff only."))
 
@@ -254,7 +274,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    side = serializers.PrimaryKeyRelatedField(queryset=Side.objects.all())
+    side = PrimaryKeyRelatedField(queryset=Side.objects.all())
     motivation = TextField(max_length=4000, allow_blank=True, required=False)
 
 

@@ -9,7 +9,7 @@ import django_filters
 from django import forms
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -191,16 +191,19 @@ class ProgramArchiveView(ProgramTransitionView):
 # --- Applications ------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """A row id: a whole number within the databases' integer range (400 otherwise)."""
 
     field_class = forms.IntegerField
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
 
 class ApplicationFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
-    side = IdFilter(field_name="side_id", help_text=_("A side's id."),
-                    min_value=1, max_value=MAX_ID)
+    side = IdFilter(field_name="side_id", help_text=_("A side's id."))
 
     class Meta:
         model = Application

@@ -5,7 +5,8 @@
 
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -17,22 +18,41 @@ from exchanges.services.invitations import check_role
 from exchanges.signals import membership_ending
 from participants.models import User
 
+# Attempts at a free slug when concurrent creations keep taking the next one.
+SLUG_ATTEMPTS = 20
+
 
 def organization_create(
     *, actor: User, name: str, slug: str = "", description: str = "", website: str = ""
 ) -> Organization:
-    slug = slug or _unique_slug(name)
-    organization = Organization(name=name, slug=slug, description=description, website=website)
-    organization.full_clean()
-    with transaction.atomic():
-        organization.save()
-        Membership.objects.create(organization=organization, user=actor, role=Role.OWNER)
-        log_activity(actor=actor, verb="organization.created", target=organization,
-                     organization_id=organization.pk)
-    return organization
+    """The slug is the one given, or one made from the name, free at the time of saving.
+
+    Another organization can take the slug between the check and the insert; the
+    unique constraint then refuses ours: a chosen slug answers 400 naming it, a
+    made-up one moves on to the next free slug.
+    """
+    for _attempt in range(SLUG_ATTEMPTS):
+        organization = Organization(name=name, slug=slug or _free_slug(name),
+                                    description=description, website=website)
+        organization.full_clean(validate_unique=False)  # the constraint decides, below
+        try:
+            with transaction.atomic():
+                organization.save()
+                Membership.objects.create(organization=organization, user=actor, role=Role.OWNER)
+                log_activity(actor=actor, verb="organization.created", target=organization,
+                             organization_id=organization.pk)
+            return organization
+        except IntegrityError:
+            if not Organization.objects.filter(slug=organization.slug).exists():
+                raise  # not the slug: a real fault
+            if slug:
+                raise ValidationError(
+                    {"slug": organization.unique_error_message(Organization, ("slug",))}
+                ) from None
+    raise ValidationError({"slug": _("No free slug was found for this name; choose one.")})
 
 
-def _unique_slug(name: str) -> str:
+def _free_slug(name: str) -> str:
     base = slugify(name)[:50] or "organization"
     slug, n = base, 1
     while Organization.objects.filter(slug=slug).exists():

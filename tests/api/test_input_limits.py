@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from core.middleware import ApiErrorsMiddleware
+from core.parsers import MAX_JSON_DEPTH
 from tests.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,37 @@ def test_body_that_is_not_utf8_answers_400_json():
     assert response.json()["detail"].startswith("JSON parse error - 'utf-8' codec can't decode")
 
 
+@pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/api/v1/auth/register/"])
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 5000])
+def test_json_nested_too_deep_answers_400_to_anyone(path, depth):
+    body = "[" * depth + "]" * depth
+
+    response = APIClient().post(path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error - nested deeper than 32 levels.",
+                               "code": "parse_error"}
+
+
+def test_json_nested_too_deep_inside_a_field_answers_400(bob):
+    body = '{"display_name": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}"
+
+    response = signed_in(bob).patch("/api/v1/me/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_json_nested_to_the_limit_reaches_the_serializer():
+    body = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+
+    response = APIClient().post("/api/v1/auth/token/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}
+
+
 def test_nul_byte_in_a_json_string_answers_400_naming_the_field(bob):
     response = signed_in(bob).patch("/api/v1/me/", {"display_name": "Bo\x00b"}, format="json")
 
@@ -88,6 +120,46 @@ def test_number_for_a_text_field_answers_400_naming_the_field(alice):
     assert response.json() == {"name": ["Not a valid string."]}
 
 
+def test_number_for_a_slug_answers_400_naming_the_field(alice, org):
+    organizations = signed_in(alice).post("/api/v1/organizations/", {"name": "Camp", "slug": 0},
+                                          format="json")
+    programs = signed_in(alice).post("/api/v1/programs/", {"organization": 0}, format="json")
+
+    assert organizations.status_code == 400
+    assert list(organizations.json()) == ["slug"]
+    assert programs.status_code == 400
+    assert "organization" in programs.json()
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "no"])
+def test_boolean_not_given_as_true_or_false_answers_400(bob, value):
+    response = signed_in(bob).patch("/api/v1/me/", {"notify_email": value}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["notify_email"]
+    bob.refresh_from_db()
+    assert bob.notify_email is True
+
+
+@pytest.mark.parametrize("value", ["5", 5.0, True])
+def test_integer_not_given_as_a_json_integer_answers_400(alice, published, value):
+    response = signed_in(alice).patch(f"/api/v1/programs/{published.pk}/",
+                                      {"capacity": value}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["capacity"]
+
+
+def test_row_id_given_as_text_answers_400(bob, published):
+    side = published.sides.first()
+
+    response = signed_in(bob).post(f"/api/v1/programs/{published.pk}/applications/",
+                                   {"side": str(side.pk)}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"side": ["Incorrect type. Expected pk value, received str."]}
+
+
 @pytest.mark.parametrize(("path", "method", "field", "limit"), [
     ("/api/v1/me/", "patch", "display_name", 80),
     ("/api/v1/me/", "patch", "legal_name", 200),
@@ -100,6 +172,15 @@ def test_text_over_its_max_length_answers_400_naming_the_field(bob, path, method
 
     assert response.status_code == 400
     assert response.json()[field] == [f"Ensure this field has no more than {limit} characters."]
+
+
+def test_text_over_its_max_length_as_sent_answers_400_though_trimmed_it_would_fit(alice):
+    """The schema's maxLength counts the string as sent; DRF counted it trimmed."""
+    response = signed_in(alice).post("/api/v1/organizations/", {"name": "\t" + "x" * 120},
+                                     format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"name": ["Ensure this field has no more than 120 characters."]}
 
 
 def test_program_text_over_its_max_length_answers_400_naming_the_field(alice, org):

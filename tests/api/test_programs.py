@@ -271,6 +271,19 @@ def test_program_patch_side_of_another_program_is_400(alice, draft, published):
     assert list(response.json()) == ["sides"]
 
 
+@pytest.mark.parametrize("side", [{}, {"id": 1}])
+def test_program_patch_side_without_a_name_is_400_naming_it(alice, draft, side):
+    north, south = draft.sides.all()
+    side = {**side, "id": north.pk} if "id" in side else side
+
+    response = client_for(alice).patch(program_url(draft), {"sides": [
+        side, {"id": south.pk, "name": "South"}]})
+
+    assert response.status_code == 400
+    assert response.json() == {"sides": {"0": {"name": ["This field is required."]}}}
+    assert list(draft.sides.values_list("name", flat=True)) == ["North", "South"]
+
+
 def test_program_patch_capacity_below_accepted_is_400(alice, published):
     side = published.sides.first()
     for _ in range(3):

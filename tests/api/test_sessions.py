@@ -158,6 +158,18 @@ def test_session_list_paginated_with_constant_queries(
 # --- update and cancel ---
 
 
+def test_times_before_year_1000_are_written_with_four_digit_years(anon, published):
+    """ISO 8601 (and the schema's date-time format) wants 0999, not 999."""
+    start = dt.datetime(999, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    session = SessionFactory(program=published, starts_at=start,
+                             ends_at=start + dt.timedelta(hours=1))
+
+    response = anon.get(f"/api/v1/sessions/{session.pk}/")
+
+    assert (response.json()["starts_at"], response.json()["ends_at"]) == (
+        "0999-01-02T03:04:05Z", "0999-01-02T04:04:05Z")
+
+
 def test_patch_reschedule_by_staff(carol, session):
     response = client_for(carol).patch(f"/api/v1/sessions/{session.pk}/", {
         "starts_at": "2031-10-27T09:00:00+02:00", "ends_at": "2031-10-27T10:00:00+02:00"},

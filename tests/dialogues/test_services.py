@@ -374,13 +374,15 @@ def test_attendance_mark_by_other_facilitator_denied(program, alice, facilitator
 
 @pytest.mark.parametrize("rule, has_author", [
     ("open", True), ("chatham_house", False), ("off_record", False)])
-def test_outcome_author_stored_only_under_open(program, alice, facilitator, rule, has_author):
+def test_outcome_author_stored_only_under_open_in_the_outcome_and_the_log(
+        program, alice, facilitator, rule, has_author):
     session = create(program, alice, confidentiality=rule, facilitators=[facilitator])
     outcome = services.outcome_record(session=session, actor=facilitator, kind="idea",
                                       text="A joint choir")
     outcome.refresh_from_db()
     assert outcome.author == (facilitator if has_author else None)
     log = ActivityLog.objects.get(verb="outcome.recorded")
+    assert log.actor == (facilitator if has_author else None)
     assert "A joint choir" not in str(log.data) + log.target_repr
 
 

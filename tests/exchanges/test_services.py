@@ -65,6 +65,36 @@ def join(org, inviter, person, role):
     return services.invitation_accept(token=invitation.token, user=person)
 
 
+def _slug_taken_after_the_check(monkeypatch, taken: str):
+    """The first slug made is one another request took after it was found free."""
+    from exchanges.services import organizations
+
+    made = iter([taken])
+    real = organizations._free_slug
+    monkeypatch.setattr(organizations, "_free_slug", lambda name: next(made, None) or real(name))
+
+
+def test_organization_slug_taken_meanwhile_moves_on_to_the_next(alice, monkeypatch):
+    services.organization_create(actor=alice, name="Bridges")
+    _slug_taken_after_the_check(monkeypatch, "bridges")
+
+    second = services.organization_create(actor=alice, name="Bridges")
+
+    assert second.slug == "bridges-2"
+    assert Membership.objects.filter(user=alice).count() == 2
+    assert ActivityLog.objects.filter(verb="organization.created").count() == 2
+
+
+def test_organization_chosen_slug_taken_is_refused_naming_slug(alice, bob):
+    services.organization_create(actor=alice, name="Bridges", slug="bridges")
+
+    with pytest.raises(ValidationError) as error:
+        services.organization_create(actor=bob, name="Other", slug="bridges")
+
+    assert error.value.message_dict == {"slug": ["Organization with this Slug already exists."]}
+    assert not Membership.objects.filter(user=bob).exists()
+
+
 def test_membership_invite_refuses_unknown_role(org, alice, bob):
     with pytest.raises(ValidationError) as error:
         services.membership_invite(organization=org, actor=alice, email=bob.email, role="king")

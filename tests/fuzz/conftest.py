@@ -6,8 +6,12 @@ a notification, an open invitation, a round of groups, an evaluation of the publ
 program (its pre wave open), and two API tokens: the owner of the first organization
 (staff) and a participant with applications to its programs. Every test runs in its own
 rolled-back transaction, so each operation starts from the same rows.
+
+`seeded_for_exploring` commits the same rows instead: the exploring run lets what
+its requests create, change and delete pile up, as a real server would.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -42,6 +46,7 @@ class Seed:
     tokens: dict[str, str] = field(default_factory=dict)
     handler: WSGIHandler | None = None
     ids: dict[str, list] = field(default_factory=dict)
+    calls: Counter = field(default_factory=Counter)  # exploring run: status codes served
 
 
 SEED = Seed()
@@ -142,3 +147,24 @@ def seeded(db, settings):
     yield SEED
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded_for_exploring(transactional_db):
+    """The seeded rows, committed; throttles reset before each call (a 429 would hide
+    everything behind it)."""
+    handler = WSGIHandler()
+
+    def unthrottled(environ, start_response):
+        cache.clear()
+
+        def counted(status, headers, *args):
+            SEED.calls[status.split()[0]] += 1
+            return start_response(status, headers, *args)
+
+        return handler(environ, counted)
+
+    SEED.handler = unthrottled
+    SEED.calls.clear()
+    _seed_database()
+    yield SEED

@@ -1,44 +1,33 @@
 """Schemathesis over the whole v1 API schema, in-process, with a staff and a participant token.
 
-Run (about one minute on two cores; 43 operations x 2 callers, 6680 requests):
+Two tests: every operation on its own, and stateful sequences that follow the
+schema's OpenAPI links (create an organization → a program in it → publish it →
+apply to it / schedule a session → read, change, delete what was made).
 
-    .venv/bin/python -m pytest -q -p no:cacheprovider -m fuzz tests/fuzz
+Run (a few minutes on two cores; 43 operations x 2 callers, then 2 x 40 sequences):
+
+    .venv/bin/python -m pytest -q -p no:cacheprovider -m "fuzz and not explore" tests/fuzz
 
 Deterministic: Hypothesis runs derandomized from SEED_VALUE, with no example database,
 at most MAX_EXAMPLES generated cases per operation and phase, and path parameters
-are mapped onto the ids of the seeded rows (see conftest.py), so every run sends
-the same requests. Every case runs the checks in CHECKS; positive and negative
-(invalid) data are both generated.
+are mapped onto the ids of the seeded rows (see conftest.py and schema.py), so every
+run sends the same requests. Every case runs the checks in CHECKS; positive and
+negative (invalid) data are both generated. `make fuzz` (test_explore.py) is the
+run that explores with a fresh seed.
 """
 
 import pytest
-import schemathesis
 from django.db import transaction
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from hypothesis import HealthCheck, Phase, settings
 
-from config.wsgi import application
 from tests.fuzz.conftest import SEED
+from tests.fuzz.schema import CHECKS, load_schema
 
 pytestmark = pytest.mark.fuzz
 
 SEED_VALUE = 20261106
 MAX_EXAMPLES = 40
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    response_schema_conformance,
-    content_type_conformance,
-    negative_data_rejection,
-]
-CONFIG = SchemathesisConfig.from_dict({
+CONFIG = {
     "seed": SEED_VALUE,
     "generation": {
         "mode": "all",
@@ -47,52 +36,9 @@ CONFIG = SchemathesisConfig.from_dict({
         "database": "none",
         "with-security-parameters": False,
     },
-})
+}
 
-
-def _load_schema():
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application,
-                                          config=CONFIG)
-
-
-def _application(environ, start_response):
-    """The app under test: a handler built by `seeded`, under the fuzz run's settings."""
-    return SEED.handler(environ, start_response)
-
-
-schema = _load_schema()
-schema.app = _application
-
-# Which seeded rows a path parameter names, by the collection in front of it.
-_COLLECTIONS = {"programs": "programs", "applications": "applications", "sessions": "sessions",
-                "organizations": "organizations", "members": "members",
-                "invitations": "invitations", "groups": "groups", "waves": "waves"}
-
-
-def _seeded(kind: str, value):
-    """Map a generated value onto a seeded row, or one that does not exist."""
-    choices = SEED.ids[kind]
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        return value
-    index = value if isinstance(value, int) else len(value)
-    slot = index % (len(choices) + 1)
-    return choices[slot] if slot < len(choices) else value
-
-
-@schema.hook("map_path_parameters")
-def _to_seeded_rows(context, path_parameters):
-    if not path_parameters:
-        return path_parameters
-    segments = context.operation.path.strip("/").split("/")
-    mapped = dict(path_parameters)
-    for position, segment in enumerate(segments):
-        name = segment.strip("{}")
-        if segment.startswith("{") and name in mapped and position > 0:
-            # A round is named by its number within the program, not by an id.
-            kind = "rounds" if name == "number" else _COLLECTIONS.get(segments[position - 1])
-            if kind:
-                mapped[name] = _seeded(kind, mapped[name])
-    return mapped
+schema = load_schema(CONFIG)
 
 
 @pytest.mark.parametrize("caller", ["staff", "participant"])
@@ -105,3 +51,39 @@ def test_api_conforms_to_its_schema(case, caller, seeded):
         case.call_and_validate(headers={"Authorization": f"Token {seeded.tokens[caller]}"},
                                checks=CHECKS)
         transaction.set_rollback(True)
+
+
+STATEFUL_SCENARIOS = 40
+STATEFUL_STEPS = 8
+
+
+class LinkedCalls(schema.as_state_machine()):
+    """One scenario: calls chained by the schema's links, as the caller, rolled back."""
+
+    caller = "staff"
+
+    def setup(self):
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self._atomic.__exit__(None, None, None)
+
+    def get_call_kwargs(self, case):
+        return {"headers": {"Authorization": f"Token {SEED.tokens[self.caller]}"}}
+
+    def validate_response(self, response, case, **kwargs):
+        case.validate_response(response, checks=CHECKS)
+
+
+@pytest.mark.parametrize("caller", ["staff", "participant"])
+def test_linked_calls_conform_to_the_schema(caller, seeded, monkeypatch):
+    monkeypatch.setattr(LinkedCalls, "caller", caller)
+    LinkedCalls.run(settings=settings(
+        max_examples=STATEFUL_SCENARIOS, stateful_step_count=STATEFUL_STEPS,
+        derandomize=True, database=None, deadline=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is shown as found
+        suppress_health_check=list(HealthCheck),
+    ))
+
