@@ -327,6 +327,7 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
         "int": {"type": "integer", "minimum": 0},
+        "str": {"type": "string", "pattern": "^[^/]+$"},
     },
     "ENUM_NAME_OVERRIDES": {
         "ProgramKindEnum": "exchanges.models.ProgramKind",

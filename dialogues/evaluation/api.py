@@ -19,6 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.csv_export import csv_response
 from dialogues.api import IgnoreAccept, UTCDateTimeField
 from dialogues.evaluation import exports, services, stats
 from dialogues.evaluation.instruments import INSTRUMENTS
@@ -305,7 +306,7 @@ class ResultsCsvView(_CsvView):
         program = _program(request, pk)
         _require_role(request, program, STAFF_ROLES)
         rows = stats.program_results(_evaluation(program))
-        return exports.csv_response(exports.results_table(rows),
+        return csv_response(exports.results_table(rows),
                                     f"program-{program.pk}-results.csv")
 
 
@@ -316,5 +317,5 @@ class ResponsesCsvView(_CsvView):
         _require_role(request, program, (Role.OWNER,))
         evaluation = _evaluation(program)
         services.responses_export_logged(program=program, actor=request.user)
-        return exports.csv_response(exports.responses_table(evaluation),
+        return csv_response(exports.responses_table(evaluation),
                                     f"program-{program.pk}-responses.csv")

@@ -6,10 +6,6 @@ id, name or email, and rows are ordered by that key, not by when people joined.
 
 from __future__ import annotations
 
-import csv
-
-from django.http import HttpResponse
-
 from dialogues.evaluation.instruments import INSTRUMENTS
 from dialogues.evaluation.stats import ROW_FIELDS
 from dialogues.models import Evaluation, SurveyResponse
@@ -41,10 +37,3 @@ def responses_table(evaluation: Evaluation) -> list[list[str]]:
             *([_cell(key), _cell(side), wave, *(_cell(answers.get(item)) for item in items)]
               for key, side, wave, answers in responses)]
 
-
-def csv_response(table: list[list[str]], filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerows(table)
-    return response

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.csv_export import csv_response
 from core.errors import Conflict
 from dialogues.evaluation import exports, services, stats
 from dialogues.evaluation.forms import EvaluationSettingsForm, SurveyForm, uses_points
@@ -210,7 +211,7 @@ def evaluation_results(request, program_id):
 def evaluation_results_csv(request, program_id):
     program = _staffed_program(request, program_id)
     rows = stats.program_results(_evaluation_or_404(program))
-    return exports.csv_response(exports.results_table(rows),
+    return csv_response(exports.results_table(rows),
                                 f"program-{program.pk}-results.csv")
 
 
@@ -219,7 +220,7 @@ def evaluation_responses_csv(request, program_id):
     program = _staffed_program(request, program_id)
     evaluation = _evaluation_or_404(program)
     services.responses_export_logged(program=program, actor=request.user)
-    return exports.csv_response(exports.responses_table(evaluation),
+    return csv_response(exports.responses_table(evaluation),
                                 f"program-{program.pk}-responses.csv")
 
 

@@ -137,7 +137,11 @@ def test_path_parameters_are_what_the_url_converters_match(schema):
     parameters = {(p["name"], str(p["schema"])) for _path, _method, operation in _operations(schema)
                   for p in operation.get("parameters", []) if p["in"] == "path"}
 
+    text = str({"type": "string", "pattern": "^[^/]+$"})
     assert parameters == {
         ("id", str({"type": "integer", "minimum": 0})),
+        ("number", str({"type": "integer", "minimum": 0})),  # a round of groups
         ("slug", str({"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})),
+        ("token", text),  # an invitation
+        ("wave", text),  # an evaluation wave: pre, post, m<N>
     }
