@@ -1,10 +1,24 @@
 """Helpers for evaluation tests: a program with an evaluation, waves moved on by hand,
 and complete answers built from a few chosen values."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from dialogues.evaluation import services
 from dialogues.evaluation.instruments import INSTRUMENTS
 from dialogues.evaluation.selectors import evaluation_of, wave_windows
 from dialogues.models import Wave
+from tests.factories import program_with_sides
+
+
+def upcoming_program(*sides: str, **kwargs):
+    """A program that starts in a month and runs for a month, so its pre wave (open
+    until the program's first day) is still open."""
+    today = timezone.localdate()
+    kwargs.setdefault("starts_on", today + timedelta(days=30))
+    kwargs.setdefault("ends_on", today + timedelta(days=60))
+    return program_with_sides(*sides, **kwargs)
 
 
 def answers(given: dict | None = None, instruments=("thermometer",)) -> dict:

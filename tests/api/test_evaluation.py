@@ -3,16 +3,14 @@ and that no answer is ever linked to a person."""
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from dialogues.models import Respondent, SurveyResponse
 from exchanges.models import Application
 from tests.api.conftest import client_for
-from tests.factories import accepted_participant, program_with_sides
-from tests.surveys import answers, evaluate, move_to, respond
+from tests.factories import accepted_participant
+from tests.surveys import answers, evaluate, move_to, respond, upcoming_program
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +19,7 @@ EVALUATION = "/api/v1/programs/{}/evaluation/"
 
 @pytest.fixture
 def program(org):
-    # Starting next month: the pre wave is open until the program's first day.
-    today = timezone.localdate()
-    return program_with_sides("North", "South", organization=org, capacity=60,
-                              starts_on=today + timedelta(days=30),
-                              ends_on=today + timedelta(days=60))
+    return upcoming_program("North", "South", organization=org, capacity=60)
 
 
 @pytest.fixture
@@ -267,7 +261,7 @@ def test_responses_csv_is_for_owners_and_pseudonymous(program, org, alice, carol
 
 
 def test_no_result_or_export_names_a_respondent(org, alice):
-    program = program_with_sides("North", "South", organization=org, capacity=60)
+    program = upcoming_program("North", "South", organization=org, capacity=60)
     north = program.sides.first()
     # Ids far from any other number in the output, so finding one would mean a link.
     people = [accepted_participant(program, side=north, id=970_001 + n,
@@ -297,7 +291,7 @@ def test_no_result_or_export_names_a_respondent(org, alice):
 
 def test_results_query_count_does_not_grow_with_respondents(org, alice,
                                                             django_assert_max_num_queries):
-    program = program_with_sides("North", "South", organization=org, capacity=80)
+    program = upcoming_program("North", "South", organization=org, capacity=80)
     north, south = program.sides.all()
     evaluate(program, alice, instruments=["thermometer", "trust"], followups=[1, 3])
     people = [accepted_participant(program, side=side) for side in (north, south)
@@ -322,7 +316,7 @@ def test_my_surveys_query_count_does_not_grow_with_programs(org, alice, erin, pr
     with django_assert_max_num_queries(12):
         one = client_for(erin).get("/api/v1/me/surveys/")
     for _ in range(3):
-        other = program_with_sides("East", "West", organization=org)
+        other = upcoming_program("East", "West", organization=org)
         Application.objects.create(program=other, side=other.sides.first(), applicant=erin,
                                    status="accepted")
         evaluate(other, alice, instruments=["trust", "ios"])

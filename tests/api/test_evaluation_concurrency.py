@@ -8,8 +8,8 @@ from django.db import connection
 
 from dialogues.models import Respondent, SurveyResponse
 from tests.api.conftest import client_for
-from tests.factories import accepted_participant, program_with_sides
-from tests.surveys import evaluate
+from tests.factories import accepted_participant
+from tests.surveys import evaluate, upcoming_program
 
 THREADS = 8
 
@@ -17,7 +17,7 @@ THREADS = 8
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_answers_keep_exactly_one(alice, org):
-    program = program_with_sides("North", "South", organization=org)
+    program = upcoming_program("North", "South", organization=org)
     person = accepted_participant(program)
     evaluate(program, alice)
     barrier = threading.Barrier(THREADS)

@@ -20,8 +20,8 @@ from dialogues.evaluation.stats import (
     program_results,
     result_row,
 )
-from tests.factories import accepted_participant, program_with_sides
-from tests.surveys import answers, evaluate, move_to, respond
+from tests.factories import accepted_participant
+from tests.surveys import answers, evaluate, move_to, respond, upcoming_program
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def thermometer(value):
 
 @pytest.fixture
 def world(org, alice):
-    program = program_with_sides("North", "South", organization=org, capacity=40)
+    program = upcoming_program("North", "South", organization=org, capacity=40)
     north, south = program.sides.all()
     evaluate(program, alice, followups=[1])
     paired = [accepted_participant(program, side=north) for _ in NORTH_PRE]
@@ -135,7 +135,7 @@ def test_reverse_scored_items_are_flipped_before_the_mean():
 
 
 def test_anxiety_falling_shows_as_a_positive_change(org, alice):
-    program = program_with_sides("North", "South", organization=org, capacity=40)
+    program = upcoming_program("North", "South", organization=org, capacity=40)
     north = program.sides.first()
     evaluate(program, alice, instruments=["anxiety"], followups=[])
     people = [accepted_participant(program, side=north) for _ in range(5)]

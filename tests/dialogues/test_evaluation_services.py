@@ -23,16 +23,15 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
     accepted_participant,
-    program_with_sides,
 )
-from tests.surveys import answers, evaluate, move_to, respond, wave
+from tests.surveys import answers, evaluate, move_to, respond, upcoming_program, wave
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def program(org):
-    return program_with_sides("Greek Cypriot", "Turkish Cypriot", organization=org,
+    return upcoming_program("Greek Cypriot", "Turkish Cypriot", organization=org,
                               capacity=40)
 
 
@@ -424,7 +423,7 @@ def test_declining_is_for_accepted_participants(program, alice):
 
 
 def test_a_person_sees_only_open_waves_they_have_not_answered(org, program, alice, petros):
-    other = program_with_sides("A", "B", "C", organization=org)
+    other = upcoming_program("A", "B", "C", organization=org)
     other_side = other.sides.get(name="A")
     ApplicationFactory(program=other, side=other_side, applicant=petros, status="accepted")
     evaluate(program, alice, instruments=["trust"], followups=[1])
@@ -441,7 +440,7 @@ def test_a_person_sees_only_open_waves_they_have_not_answered(org, program, alic
 
 
 def test_other_sides_are_named_together_when_there_are_several(org, alice):
-    program = program_with_sides("A", "B", "C", organization=org)
+    program = upcoming_program("A", "B", "C", organization=org)
     person = accepted_participant(program, side=program.sides.get(name="B"))
     evaluate(program, alice, instruments=["trust"])
 

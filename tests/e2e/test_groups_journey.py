@@ -32,7 +32,8 @@ def test_staff_make_groups_move_by_keyboard_and_by_drag_and_a_participant_sees_t
     # Staff make a round of two groups of four.
     sign_in(page, "staff@example.org", PASSWORD)
     page.goto(f"/programs/{program.pk}/sessions/")
-    page.get_by_role("link", name="Dialogue groups").click()
+    page.get_by_role("navigation", name="Program pages").get_by_role(
+        "link", name="Groups", exact=True).click()
     page.get_by_label("Group size").fill("4")
     page.get_by_role("button", name="Make groups").click()
     expect(page.get_by_text("Round 1 is made.")).to_be_visible()

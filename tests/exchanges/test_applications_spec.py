@@ -17,9 +17,11 @@ from tests.factories import ApplicationFactory, UserFactory, program_with_sides
 
 pytestmark = pytest.mark.django_db
 
-# Measured: lock, read, decide, promote, notices, log, reminders re-planned. A relation
-# no longer fetched with its rows shows up here as one more query.
-QUERIES_FOR_A_DECLINE_WITH_PROMOTION = 25
+# Measured: lock, read, decide, promote, notices, log, reminders re-planned, and one
+# read of the program's evaluation (the promoted person is invited to an open survey
+# wave; dialogues.evaluation.invitations.application_changed). A relation no longer
+# fetched with its rows shows up here as one more query.
+QUERIES_FOR_A_DECLINE_WITH_PROMOTION = 26
 
 
 def notices(application):

@@ -46,8 +46,9 @@ LOGINS = [
 
 PROGRAMS = [
     # (org, kind, title, sides, capacity, status, days from today to start, length)
+    # Under way: its first session was a week ago, so its evaluation's pre wave is closed.
     ("bridges", ProgramKind.DIALOGUE, "Nicosia Listening Circles",
-     ["Greek Cypriot", "Turkish Cypriot"], 12, ProgramStatus.PUBLISHED, 14, 90),
+     ["Greek Cypriot", "Turkish Cypriot"], 12, ProgramStatus.PUBLISHED, -14, 90),
     ("bridges", ProgramKind.STUDENT_EXCHANGE, "Two Shores Student Exchange",
      ["Greek Cypriot", "Turkish Cypriot"], 20, ProgramStatus.PUBLISHED, 40, 30),
     ("bridges", ProgramKind.FACULTY_EXCHANGE, "Shared Histories Faculty Exchange",
@@ -187,8 +188,9 @@ class Command(BaseCommand):
         return program
 
     def _evaluation(self, program, users):
-        """Surveys as staff would set them up; the program has begun, so `pre` is already
-        closed and staff have opened `post` by hand (participants see it under My surveys)."""
+        """Surveys as staff would set them up; the first session is past, so `pre` is
+        already closed and staff have opened `post` by hand (participants see it under My
+        surveys)."""
         staff = users["staff@parley.example"]
         evaluation = evaluation_services.evaluation_save(
             program=program, actor=staff, instruments=["thermometer", "ios", "trust"],
