@@ -79,7 +79,7 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     exclude = ["token"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnly:
     """Groups are made, changed and repaired on the program's groups page (and the API),
     where the balance rule is kept and the changes logged; the admin only shows them."""
 
@@ -93,23 +93,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class GroupMemberInline(admin.TabularInline):
+class GroupMemberInline(ReadOnly, admin.TabularInline):
     model = GroupMember
     extra = 0
     raw_id_fields = ["participant", "round"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(GroupRound)
-class GroupRoundAdmin(ReadOnlyAdmin):
+class GroupRoundAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["program", "number", "size", "languages", "max_per_institution", "rotate",
                     "created_at"]
     list_filter = ["program__organization"]
@@ -118,7 +109,7 @@ class GroupRoundAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DialogueGroup)
-class DialogueGroupAdmin(ReadOnlyAdmin):
+class DialogueGroupAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["__str__", "round"]
     list_select_related = ["round__program"]
     raw_id_fields = ["round"]
