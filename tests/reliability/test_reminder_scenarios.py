@@ -69,7 +69,10 @@ def test_reminders_go_only_where_they_still_belong(stack, sink, org, alice):
         message_id(f"application_accepted:{applications[user].pk}")
         for user in (normal, quiet, declining)
     } | {
-        message_id(f"session_cancelled:{cancelled.pk}:{normal.pk}"),
+        # API v1.1: a cancellation tells every accepted participant who had not said no.
+        message_id(f"session_cancelled:{cancelled.pk}:{user.pk}")
+        for user in (normal, quiet, declining)
+    } | {
         message_id(f"session_reminder:{kept.pk}:{normal.pk}:-60"),
     }
     assert sink.wait_for(len(expected), 60), stack.logs()
