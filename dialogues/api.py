@@ -74,7 +74,7 @@ class SessionSerializer(serializers.Serializer):
         choices=Session.Confidentiality.choices, required=False)
     ground_rules = TextField(max_length=5000, allow_blank=True, required=False)
     facilitators = FacilitatorsField(required=False)
-    group = serializers.IntegerField(
+    group = IntegerField(
         source="group_id", min_value=1, max_value=MAX_ID, allow_null=True, required=False,
         help_text=_("A group of this program: only its members may answer, get the "
                     "reminders and attend. Null: every accepted participant."))

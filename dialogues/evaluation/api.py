@@ -19,6 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import BooleanField, IntegerField
 from core.csv_export import csv_response
 from dialogues.api import IgnoreAccept, UTCDateTimeField
 from dialogues.evaluation import exports, services, stats
@@ -55,7 +56,7 @@ class EvaluationInSerializer(serializers.Serializer):
     instruments = serializers.ListField(
         child=serializers.ChoiceField(choices=list(INSTRUMENTS)), max_length=len(INSTRUMENTS))
     followups = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_FOLLOWUP_MONTHS),
+        child=IntegerField(min_value=1, max_value=MAX_FOLLOWUP_MONTHS),
         required=False, max_length=MAX_FOLLOWUP_MONTHS)
 
 
@@ -103,7 +104,7 @@ class AnswersField(serializers.Field):
 
 
 class ResponseInSerializer(serializers.Serializer):
-    consent = serializers.BooleanField(required=False, default=False)
+    consent = BooleanField(required=False, default=False)
     answers = AnswersField(required=False, default=dict)
 
 

@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import MAX_ID
+from core.api import MAX_ID, BooleanField, IntegerField
 from dialogues.api import UTCDateTimeField
 from dialogues.groups import selectors, services, solver
 from dialogues.models import DialogueGroup
@@ -76,18 +76,18 @@ class GroupRoundsSerializer(serializers.Serializer):
 
 
 class GroupRoundCreateSerializer(serializers.Serializer):
-    size = serializers.IntegerField(min_value=MIN_GROUP_SIZE, max_value=MAX_GROUP_SIZE)
-    languages = serializers.BooleanField(required=False, default=True)
-    max_per_institution = serializers.IntegerField(
+    size = IntegerField(min_value=MIN_GROUP_SIZE, max_value=MAX_GROUP_SIZE)
+    languages = BooleanField(required=False, default=True)
+    max_per_institution = IntegerField(
         min_value=1, max_value=services.MAX_INSTITUTION_LIMIT, allow_null=True, required=False,
         default=2, help_text=_("Null: no limit."))
-    rotate = serializers.BooleanField(required=False, default=False)
+    rotate = BooleanField(required=False, default=False)
 
 
 class GroupMoveSerializer(serializers.Serializer):
-    participant = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+    participant = IntegerField(min_value=1, max_value=MAX_ID,
                                            help_text=_("The user id of an accepted participant."))
-    locked = serializers.BooleanField(required=False, default=False)
+    locked = BooleanField(required=False, default=False)
 
 
 def _round_json(program: Program, number: int, *, moved: int | None = None) -> dict:

@@ -49,7 +49,7 @@ class OrganizationSerializer(serializers.Serializer):
     name = TextField(max_length=120)
     description = TextField(max_length=5000, allow_blank=True, required=False)
     website = serializers.URLField(max_length=200, allow_blank=True, required=False)
-    require_two_factor = serializers.BooleanField(
+    require_two_factor = BooleanField(
         required=False, help_text=_("Every member must sign in with an authenticator app's "
                                     "code; their API tokens stop working until they set one "
                                     "up. Owners change it."))
