@@ -34,6 +34,7 @@ from exchanges.selectors import (
     programs_visible_to,
     role_in,
 )
+from participants.forms import add_service_errors
 
 # --- The participant's pages ------------------------------------------------------------
 
@@ -146,8 +147,7 @@ def evaluation_settings(request, program_id):
                                      instruments=form.cleaned_data["instruments"],
                                      followups=form.cleaned_data["followups"])
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         except Conflict as exc:
             form.add_error(None, exc.message)
         else:

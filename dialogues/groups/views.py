@@ -25,6 +25,7 @@ from exchanges.selectors import (
     programs_visible_to,
     sees_applicant_personal_data,
 )
+from participants.forms import add_service_errors
 from participants.models import User
 
 
@@ -98,8 +99,7 @@ def group_round_create(request, program_id):
             group_round = services.round_create(program=program, actor=request.user,
                                                 **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         except Conflict as exc:
             form.add_error(None, exc.message)
         else:
@@ -195,7 +195,7 @@ def group_round_sessions(request, program_id, number):
                 group_round=group_round, actor=request.user,
                 facilitators=form.cleaned_data["facilitators"], **form.service_fields())
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         except Conflict as exc:
             form.add_error(None, exc.message)
         else:
