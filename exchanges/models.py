@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     OWNER = "owner", _("owner")
     COORDINATOR = "coordinator", _("coordinator")
     FACILITATOR = "facilitator", _("facilitator")
+    CUSTODIAN = "custodian", _("custodian")
 
 
 STAFF_ROLES = (Role.OWNER, Role.COORDINATOR)
@@ -31,6 +32,14 @@ class Organization(models.Model):
     description = models.TextField(_("description"), max_length=5000, blank=True)
     website = models.URLField(_("website"), max_length=200, blank=True)
     require_two_factor = models.BooleanField(_("staff must use two-factor sign-in"), default=False)
+    identity_protection = models.BooleanField(
+        _("identity protection"),
+        default=False,
+        help_text=_(
+            "Only custodians see applicants' names and contact details, one person at a time, "
+            "with a reason."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

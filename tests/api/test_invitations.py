@@ -105,13 +105,20 @@ def test_the_log_has_the_invitation_but_not_the_address(alice, org):
     assert "private@example.net" not in f"{entry.target_repr} {entry.data}"
 
 
-@pytest.mark.parametrize("role", ["custodian", "king", ""])
+@pytest.mark.parametrize("role", ["Owner", "king", ""])
 def test_an_unknown_role_is_400_naming_role(alice, org, role):
     response = client_for(alice).post(MEMBERS, {"email": "x@example.net", "role": role})
 
     assert response.status_code == 400
     assert list(response.json()) == ["role"]
     assert not Membership.seats.exclude(status="active").exists()
+
+
+def test_a_custodian_can_be_invited(alice, org):
+    response = client_for(alice).post(MEMBERS, {"email": "x@example.net", "role": "custodian"})
+
+    assert response.status_code == 201
+    assert response.json()["role"] == "custodian"
 
 
 @pytest.mark.parametrize("caller", ["carol", "fred"])
