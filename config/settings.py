@@ -6,12 +6,15 @@ variables listed in README.md. A malformed value stops the process at start with
 a message that names the variable.
 """
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 from zoneinfo import available_timezones
 
 import environ
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +47,32 @@ def _rate(name, default: str) -> str:
 DEBUG = _typed("DEBUG", env.bool, default=True)
 _DEV_SECRET = "dev-only-insecure-key-change-me-in-production-0123456789"  # noqa: S105
 SECRET_KEY = _typed("SECRET_KEY", env.str, default=_DEV_SECRET if DEBUG else environ.Env.NOTSET)
+
+
+def _field_encryption_keys() -> list[str]:
+    """FIELD_ENCRYPTION_KEYS: Fernet keys, comma-separated, newest first (core.encryption).
+    Without them legal names and dates of birth cannot be read or written, so production
+    refuses to start; DEBUG derives a development key from the secret key."""
+    keys = _typed("FIELD_ENCRYPTION_KEYS", env.list, default=[])
+    if not keys:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEYS is not set: it encrypts legal names and dates of birth. "
+                "Make one with: python -c \"from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())\" and keep it with your backups.")
+        digest = hashlib.sha256(f"parley-dev-field-encryption:{SECRET_KEY}".encode()).digest()
+        return [base64.urlsafe_b64encode(digest).decode()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS: key {position} is not a Fernet key (32 bytes, "
+                "url-safe base64).") from None
+    return keys
+
+
+FIELD_ENCRYPTION_KEYS = _field_encryption_keys()
 ALLOWED_HOSTS = _typed(
     "ALLOWED_HOSTS", env.list, default=["127.0.0.1", "localhost", "[::1]", "testserver"]
 )

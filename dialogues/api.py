@@ -258,7 +258,9 @@ class _RunSessionView(APIView):
 class SessionAttendeesView(_RunSessionView):
     @extend_schema(responses=AttendeeSerializer(many=True))
     def get(self, request, pk):
-        session = self.session(request, pk)
+        session = _session_for(request, pk)  # custodians read it too
+        if not program_access(request.user, session.program).can_read(session):
+            raise PermissionDenied()
         return Response([attendee_json(r) for r in attendees_of(session)])
 
 

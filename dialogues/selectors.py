@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dialogues.models import RSVP, Confidentiality, GroupMember, Outcome, RSVPResponse, Session
-from exchanges.models import STAFF_ROLES, Application, ApplicationStatus, Membership, Program
+from exchanges.models import READER_ROLES, STAFF_ROLES, Application, ApplicationStatus, Membership, Program
 from exchanges.selectors import is_accepted_to, programs_visible_to, role_in
 from participants.models import User
 
@@ -45,6 +45,11 @@ class ProgramAccess:
         return self.role in STAFF_ROLES
 
     @property
+    def is_reader(self) -> bool:
+        """Reads the program's sessions as staff do (custodians too: they change nothing)."""
+        return self.role in READER_ROLES
+
+    @property
     def is_member(self) -> bool:
         return self.role is not None
 
@@ -58,6 +63,10 @@ class ProgramAccess:
 
     def can_run(self, session: Session) -> bool:
         return self.is_staff or self.is_facilitator(session)
+
+    def can_read(self, session: Session) -> bool:
+        """Sees what those who run the session see (attendees, outcomes), changing nothing."""
+        return self.is_reader or self.is_facilitator(session)
 
     def can_see_link(self, session: Session) -> bool:
         return self.is_accepted or self.can_run(session)
@@ -80,7 +89,7 @@ def own_rsvp(user, session: Session) -> RSVP | None:
 
 
 def can_read_outcomes(access: ProgramAccess, session: Session, rsvp: RSVP | None) -> bool:
-    if access.can_run(session):
+    if access.can_read(session):
         return True
     if not access.is_accepted:
         return False

@@ -172,13 +172,14 @@ def session_detail(request, pk):
         "session": session, "program": session.program, "access": access, "rsvp": rsvp,
         "in_group": session.group_id is None or is_in_group(request.user, session.group_id),
         "can_run": access.can_run(session), "can_see_link": access.can_see_link(session),
+        "can_read": access.can_read(session),
         "rsvp_form": RSVPForm(), "outcome_form": OutcomeForm(),
         "is_open": session.confidentiality == Confidentiality.OPEN,
         "is_scheduled": session.effective_status == Session.Status.SCHEDULED,
     }
     if can_read_outcomes(access, session, rsvp):
         context["outcomes"] = list(outcomes_of(session))
-    if context["can_run"]:
+    if context["can_read"]:
         attendees = list(attendees_of(session))
         context.update(attendees=attendees, headcount=headcount_by_side(attendees))
     return render(request, "dialogues/session_detail.html", context)

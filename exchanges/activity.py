@@ -33,6 +33,8 @@ VERBS = {
     "groups.member_moved": _("Moved a participant to another dialogue group"),
     "groups.round_created": _("Formed a round of dialogue groups"),
     "groups.round_repaired": _("Rebalanced a round of dialogue groups"),
+    "identity.reveal_refused": _("Was refused a person's identity"),
+    "identity.revealed": _("Revealed a person's identity"),
     "membership.accepted": _("Accepted an invitation to the organization"),
     "membership.added": _("Added a member"),
     "membership.declined": _("Declined an invitation to the organization"),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from exchanges.api import invitations, organizations, views
+from exchanges.identity import api as identity_api
 
 urlpatterns = [
     path("organizations/", organizations.OrganizationListView.as_view(), name="api-organizations"),
@@ -32,6 +33,8 @@ urlpatterns = [
          name="api-application-waitlist"),
     path("applications/<int:pk>/decline/", views.ApplicationDeclineView.as_view(),
          name="api-application-decline"),
+    path("applications/<int:pk>/reveal/", identity_api.ApplicationRevealView.as_view(),
+         name="api-application-reveal"),
     path("applications/<int:pk>/withdraw/", views.ApplicationWithdrawView.as_view(),
          name="api-application-withdraw"),
 ]

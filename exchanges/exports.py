@@ -6,7 +6,11 @@ from django.utils.translation import gettext as _
 
 from exchanges.activity import log_activity
 from exchanges.models import Application, Program
-from exchanges.selectors import personal_data_organizations, sees_applicant_personal_data
+from exchanges.selectors import (
+    is_reader_of,
+    personal_data_organizations,
+    sees_applicant_personal_data,
+)
 from participants.models import User
 
 
@@ -22,9 +26,11 @@ def personal_data_viewed(*, actor: User, program: Program, via: str,
 
 
 def applications_export_logged(*, program: Program, actor: User) -> list[list[str]]:
-    """The program's applications as rows (header first), logged as an export."""
-    if not sees_applicant_personal_data(personal_data_organizations(actor), program):
+    """The program's applications as rows (header first), logged as an export. Under
+    identity protection the personal-data columns are empty."""
+    if not is_reader_of(actor, program.organization_id):
         raise PermissionDenied(_("Only the program's staff can export its applications."))
+    shown = sees_applicant_personal_data(personal_data_organizations(actor), program)
     applications = (
         Application.objects.filter(program=program)
         .select_related("side", "applicant")
@@ -38,11 +44,7 @@ def applications_export_logged(*, program: Program, actor: User) -> list[list[st
             [
                 application.side.name,
                 application.applicant.display_name,
-                application.applicant.email,
-                application.applicant.legal_name,
-                application.applicant.institution,
-                application.applicant.birth_date.isoformat()
-                if application.applicant.birth_date else "",
+                *(_personal_columns(application.applicant) if shown else ["", "", "", ""]),
                 application.status,
                 application.created_at.isoformat(),
                 application.decided_at.isoformat() if application.decided_at else "",
@@ -52,6 +54,12 @@ def applications_export_logged(*, program: Program, actor: User) -> list[list[st
         ]
         log_activity(actor=actor, verb="applications.exported", target=program,
                      organization_id=program.organization_id, data={"rows": len(rows)})
-        personal_data_viewed(actor=actor, program=program, via="csv",
-                             applicant_ids=[a.applicant_id for a in applications])
+        if shown:
+            personal_data_viewed(actor=actor, program=program, via="csv",
+                                 applicant_ids=[a.applicant_id for a in applications])
     return [header, *rows]
+
+
+def _personal_columns(person: User) -> list[str]:
+    return [person.email, person.legal_name, person.institution,
+            person.birth_date.isoformat() if person.birth_date else ""]

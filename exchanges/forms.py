@@ -189,6 +189,13 @@ class OrganizationSettingsForm(OrganizationForm):
         help_text=_("Every member then confirms each sign-in with a code from an authenticator "
                     "app."),
     )
+    identity_protection = forms.BooleanField(
+        label=_("Identity protection"), required=False,
+        help_text=_("No owner, coordinator, facilitator or custodian sees applicants' email, "
+                    "legal name, date of birth or institution on any page, list, export or "
+                    "API answer. A custodian reveals one person at a time, with a reason that "
+                    "is logged and shown to that person. Messages still reach everyone."),
+    )
 
 
 class ActivityFilterForm(forms.Form):

@@ -23,7 +23,17 @@ class Role(models.TextChoices):
     CUSTODIAN = "custodian", _("custodian")
 
 
+# Who may do what, in one place (exchanges.selectors asks these; so may other branches):
+# staff change programs, applications and sessions; readers see them as staff do (the
+# custodian reads without changing anything); only custodians reveal a protected identity.
 STAFF_ROLES = (Role.OWNER, Role.COORDINATOR)
+READER_ROLES = (*STAFF_ROLES, Role.CUSTODIAN)
+REVEALER_ROLES = (Role.CUSTODIAN,)
+
+# An applicant's fields that identity protection hides from every organization role
+# outside a reveal. Adding a field (e.g. Application.guardian_email) here hides it from
+# every surface that asks `protected_fields_hidden`.
+PROTECTED_APPLICANT_FIELDS = ("email", "legal_name", "birth_date", "institution")
 
 
 class Organization(models.Model):
@@ -425,3 +435,50 @@ class ActivityLog(models.Model):
         from exchanges.activity import verb_label  # the labels live beside log_activity
 
         return verb_label(self.verb)
+
+
+class RevealOutcome(models.TextChoices):
+    REVEALED = "revealed", _("revealed")
+    REFUSED = "refused", _("refused")
+
+
+class Reveal(models.Model):
+    """One request to see a protected person's legal name and email: granted to a
+    custodian (or a platform admin) with a reason, refused otherwise. Both are kept: a
+    refused attempt is evidence too. Written by exchanges.identity.services only."""
+
+    Outcome = RevealOutcome
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    # What the person concerned is shown about who asked, kept as it was at the time.
+    actor_role = models.CharField(_("role"), max_length=20)
+    actor_display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    application = models.ForeignKey(Application, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="reveals")
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="reveals_about")
+    organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="reveals")
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=RevealOutcome.choices)
+    refusal = models.CharField(_("why refused"), max_length=30, blank=True)
+    via = models.CharField(_("via"), max_length=10)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("identity reveal")
+        verbose_name_plural = _("identity reveals")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(outcome__in=RevealOutcome.values),
+                                   name="reveal_outcome_valid"),
+            # A reveal always has its reason; only a refusal may lack one.
+            models.CheckConstraint(
+                condition=models.Q(outcome=RevealOutcome.REFUSED) | ~models.Q(reason=""),
+                name="reveal_has_reason"),
+        ]
+        indexes = [models.Index(fields=["subject", "-created_at"], name="reveal_subject_time")]
+
+    def __str__(self):
+        return f"{self.outcome}: {self.actor_display_name} ({self.actor_role})"

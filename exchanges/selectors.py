@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchanges.models import (
+    READER_ROLES,
+    REVEALER_ROLES,
     STAFF_ROLES,
     ActivityLog,
     Application,
@@ -54,6 +56,25 @@ def role_in(user, organization_id: int) -> str | None:
 def is_staff_of(user, organization_id: int) -> bool:
     """Owners and coordinators: they run programs, applications and sessions."""
     return role_in(user, organization_id) in STAFF_ROLES
+
+
+def is_reader_of(user, organization_id: int) -> bool:
+    """Owners, coordinators and custodians: they read programs, applications and sessions
+    as staff do (custodians change nothing)."""
+    return role_in(user, organization_id) in READER_ROLES
+
+
+def can_reveal(user, organization_id: int) -> bool:
+    """Custodians: the only ones who reveal a protected identity, one person at a time."""
+    return role_in(user, organization_id) in REVEALER_ROLES
+
+
+def reader_organizations(user) -> frozenset[int]:
+    """Organizations whose programs, applications and sessions `user` reads as staff."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(Membership.objects.filter(user=user, role__in=READER_ROLES)
+                     .values_list("organization_id", flat=True))
 
 
 def require_staff(user, organization_id: int) -> None:
@@ -102,22 +123,28 @@ def programs_open_for_applications() -> QuerySet[Program]:
     )
 
 
-def programs_staffed_by(user) -> QuerySet[Program]:
-    """Programs the caller may manage (owner or coordinator of their organization)."""
+def programs_staffed_by(user, roles=STAFF_ROLES) -> QuerySet[Program]:
+    """Programs the caller may manage (owner or coordinator of their organization), or
+    with `roles=READER_ROLES` those they read as staff (custodians too)."""
     if not user.is_authenticated:
         return Program.objects.none()
     staff = Membership.objects.filter(
-        user=user, organization=OuterRef("organization"), role__in=STAFF_ROLES
+        user=user, organization=OuterRef("organization"), role__in=roles
     )
     return Program.objects.filter(Exists(staff)).select_related("organization")
 
 
+def programs_read_by(user) -> QuerySet[Program]:
+    """Programs the caller reads as staff: owners, coordinators and custodians."""
+    return programs_staffed_by(user, roles=READER_ROLES)
+
+
 def applications_visible_to(user) -> QuerySet[Application]:
-    """Own applications, and every application to programs the caller staffs."""
+    """Own applications, and every application to programs the caller reads as staff."""
     if not user.is_authenticated:
         return Application.objects.none()
     staff = Membership.objects.filter(
-        user=user, organization=OuterRef("program__organization"), role__in=STAFF_ROLES
+        user=user, organization=OuterRef("program__organization"), role__in=READER_ROLES
     )
     return (
         Application.objects.filter(Q(applicant=user) | Q(Exists(staff)))
@@ -135,17 +162,20 @@ def is_accepted_to(user, program_id: int) -> bool:
 # --- Personal data: the one rule for who sees an email or a legal name --------------------
 #
 # Everyone else sees a display name (and a side). Facilitators are members of the
-# organization but not its staff: they see display names only.
+# organization but not its staff: they see display names only. Under identity protection
+# no role of the organization sees them, outside a reveal (exchanges.identity).
 
 
 def personal_data_organizations(viewer) -> frozenset[int]:
     """Organizations whose applicants' email and legal name `viewer` may see: those where
-    the viewer is owner or coordinator. One query: a page or an API request computes it
-    once and asks `sees_applicant_personal_data` for each row."""
+    the viewer reads as staff (owner, coordinator, custodian) and identity protection is
+    off. One query: a page or an API request computes it once and asks
+    `sees_applicant_personal_data` for each row."""
     if not viewer.is_authenticated:
         return frozenset()
     return frozenset(
-        Membership.objects.filter(user=viewer, role__in=STAFF_ROLES)
+        Membership.objects.filter(user=viewer, role__in=READER_ROLES,
+                                  organization__identity_protection=False)
         .values_list("organization_id", flat=True)
     )
 

@@ -1,6 +1,7 @@
 from django.urls import include, path, re_path
 
 from exchanges import two_factor
+from exchanges.identity import views as identity_views
 from exchanges.views import invitations, organizations, programs
 
 exchange_patterns = ([
@@ -18,6 +19,8 @@ exchange_patterns = ([
          name="application-withdraw"),
     re_path(r"^applications/(?P<pk>[0-9]+)/(?P<action>accept|waitlist|decline)/$",
             programs.application_decide, name="application-decide"),
+    path("applications/<int:pk>/reveal/", identity_views.application_reveal,
+         name="application-reveal"),
     path("me/programs/", programs.my_programs, name="my-programs"),
     path("orgs/", organizations.organization_list, name="org-list"),
     path("orgs/<slug:slug>/", organizations.organization_dashboard, name="org-dashboard"),

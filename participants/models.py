@@ -11,6 +11,8 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.encryption import EncryptedCharField, EncryptedDateField
+
 # The timezone rule lives in core.validity; migrations name it here.
 from core.validity import validate_timezone
 
@@ -77,13 +79,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("email"), max_length=254)
     display_name = models.CharField(_("display name"), max_length=80)
-    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    # Encrypted at rest (core.encryption): never filter or sort on them in the database.
+    legal_name = EncryptedCharField(_("legal name"), max_length=200, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
     institution = models.CharField(
         _("institution"), max_length=200, blank=True,
         help_text=_("School, club, congregation or employer."),
     )
-    birth_date = models.DateField(
+    birth_date = EncryptedDateField(
         _("date of birth"), null=True, blank=True, validators=[validate_birth_date]
     )
     languages = models.CharField(

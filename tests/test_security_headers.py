@@ -32,6 +32,8 @@ def test_pages_and_api_carry_the_policy(client, settings, path):
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
+TEST_FIELD_KEY = "A" * 43 + "="  # a well-formed Fernet key, for production settings
+
 def test_templates_have_no_inline_script_or_style():
     offenders = []
     for template in (ROOT / "templates").rglob("*.html"):
@@ -49,6 +51,7 @@ def test_production_settings_secure_the_cookies(tmp_path):
         "s.SECURE_HSTS_SECONDS, s.PASSWORD_HASHERS[0]]))"
     )
     env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "x" * 60, "PARLEY_VAR_DIR": str(tmp_path),
+           "FIELD_ENCRYPTION_KEYS": TEST_FIELD_KEY,
            "DJANGO_SETTINGS_MODULE": "config.settings"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=60, check=True).stdout
@@ -62,6 +65,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     # The browser tests allow sync ORM calls beside Playwright's loop; production does not.
     inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {**inherited, "DEBUG": "false", "SECRET_KEY": "k3y-" + "Zq8#pW" * 10,
+           "FIELD_ENCRYPTION_KEYS": TEST_FIELD_KEY,
            "ALLOWED_HOSTS": "parley.example", "PARLEY_VAR_DIR": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -46,3 +46,20 @@ def test_defaults_start_cleanly(tmp_path):
     result = start_with(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_without_field_encryption_keys_refuses_to_start(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "FIELD_ENCRYPTION_KEYS"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
+        env={**env, "DEBUG": "false", "SECRET_KEY": "s" * 60, "PARLEY_VAR_DIR": str(tmp_path)},
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS is not set" in result.stderr
+
+
+def test_a_malformed_field_encryption_key_is_named(tmp_path):
+    result = start_with(tmp_path, FIELD_ENCRYPTION_KEYS="not-a-key")
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS: key 1 is not a Fernet key" in result.stderr

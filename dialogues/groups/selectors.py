@@ -114,7 +114,8 @@ def program_people(program: Program) -> ProgramPeople:
         if status == ApplicationStatus.ACCEPTED:
             accepted.add(user_id)
         normalized = solver.normalize_institution(institution)
-        labels.setdefault(normalized, " ".join(institution.split()))
+        if not program.organization.identity_protection:  # else not even in a warning
+            labels.setdefault(normalized, " ".join(institution.split()))
         persons[user_id] = solver.Person(
             id=user_id, side=side_id, languages=solver.parse_languages(languages),
             institution=normalized)
@@ -275,4 +276,4 @@ def _detail(v: solver.Violation, view: Round, people: ProgramPeople) -> str:
     institution = v.fact("institution")
     return _("%(count)d members from %(institution)s; at most %(limit)d.") % {
         "count": v.fact("count"), "limit": v.fact("limit"),
-        "institution": people.institution_label.get(institution, institution)}
+        "institution": people.institution_label.get(institution, _("one institution"))}

@@ -21,6 +21,7 @@ from core.api import (
     TimeField,
 )
 from exchanges.models import (
+    PROTECTED_APPLICANT_FIELDS,
     Application,
     Membership,
     MembershipStatus,
@@ -53,6 +54,11 @@ class OrganizationSerializer(serializers.Serializer):
         required=False, help_text=_("Every member must sign in with an authenticator app's "
                                     "code; their API tokens stop working until they set one "
                                     "up. Owners change it."))
+    identity_protection = BooleanField(
+        required=False, help_text=_("Applicants' email, legal name, date of birth and "
+                                    "institution are null for every role of the organization; "
+                                    "custodians reveal one person at a time, with a reason. "
+                                    "Owners change it."))
     role = serializers.ChoiceField(choices=Role.choices, read_only=True,
                                    help_text=_("The caller's role in this organization."))
 
@@ -60,6 +66,7 @@ class OrganizationSerializer(serializers.Serializer):
 class OrganizationCreateSerializer(OrganizationSerializer):
     slug = SlugField(max_length=60, allow_blank=True, required=False)
     require_two_factor = serializers.BooleanField(read_only=True)
+    identity_protection = serializers.BooleanField(read_only=True)
 
 
 class MembershipSerializer(serializers.Serializer):
@@ -242,13 +249,14 @@ class ProgramUpdateSerializer(ProgramWriteSerializer):
 class ApplicantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
-    email = serializers.EmailField(required=False, help_text=_("Staff only."))
-    legal_name = serializers.CharField(required=False, allow_blank=True,
-                                       help_text=_("Staff only."))
-    institution = serializers.CharField(required=False, allow_blank=True,
-                                        help_text=_("Staff only."))
+    email = serializers.EmailField(required=False, allow_null=True, help_text=_(
+        "Staff only; null under identity protection (reveal it with applications/{id}/reveal/)."))
+    legal_name = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                       help_text=_("Staff only; null under identity protection."))
+    institution = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                        help_text=_("Staff only; null under identity protection."))
     birth_date = serializers.DateField(required=False, allow_null=True,
-                                       help_text=_("Staff only."))
+                                       help_text=_("Staff only; null under identity protection."))
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -266,10 +274,14 @@ class ApplicationSerializer(serializers.ModelSerializer):
     def get_applicant(self, application: Application) -> dict:
         person = application.applicant
         data = {"id": person.pk, "display_name": person.display_name}
-        if sees_applicant_personal_data(self.context["staff_organizations"], application.program):
+        program = application.program
+        if sees_applicant_personal_data(self.context["personal_data_organizations"], program):
             data.update(email=person.email, legal_name=person.legal_name,
                         institution=person.institution,
                         birth_date=person.birth_date.isoformat() if person.birth_date else None)
+        elif program.organization_id in self.context.get("reader_organizations", ()):
+            # Staff under identity protection: the fields are there, and null.
+            data.update(dict.fromkeys(PROTECTED_APPLICANT_FIELDS))
         return data
 
 

@@ -38,8 +38,10 @@ from exchanges.models import (
 )
 from exchanges.selectors import (
     applications_visible_to,
+    is_staff_of,
     personal_data_organizations,
     programs_visible_to,
+    reader_organizations,
     role_in,
     search_programs,
     sees_applicant_personal_data,
@@ -77,11 +79,19 @@ class ProgramFilter(StrictFilterSet):
         return search_programs(queryset, value)
 
 
-def _staff_organizations(request) -> set[int]:
-    """The organizations the caller runs (owner/coordinator), looked up once per request."""
+def _staff_organizations(request) -> frozenset[int]:
+    """The organizations whose programs the caller reads as staff (owner, coordinator,
+    custodian), looked up once per request."""
     if not hasattr(request, "_staff_organizations"):
-        request._staff_organizations = personal_data_organizations(request.user)
+        request._staff_organizations = reader_organizations(request.user)
     return request._staff_organizations
+
+
+def _personal_data_organizations(request) -> frozenset[int]:
+    """The organizations whose applicants' personal data the caller sees, once per request."""
+    if not hasattr(request, "_personal_data_organizations"):
+        request._personal_data_organizations = personal_data_organizations(request.user)
+    return request._personal_data_organizations
 
 
 def _program(request, pk, *, with_sides=True) -> Program:
@@ -92,8 +102,9 @@ def _program(request, pk, *, with_sides=True) -> Program:
 
 
 def _staffed_program(request, pk) -> Program:
+    """A program the caller may change: owners and coordinators (custodians read only)."""
     program = _program(request, pk)
-    if program.organization_id not in _staff_organizations(request):
+    if not is_staff_of(request.user, program.organization_id):
         raise PermissionDenied(NOT_ALLOWED)
     return program
 
@@ -211,7 +222,8 @@ class ApplicationFilter(StrictFilterSet):
 
 
 def _application_context(request) -> dict:
-    return {"staff_organizations": _staff_organizations(request)}
+    return {"personal_data_organizations": _personal_data_organizations(request),
+            "reader_organizations": _staff_organizations(request)}
 
 
 @extend_schema_view(get=extend_schema(description=_(
@@ -256,7 +268,7 @@ class ProgramApplicationsView(generics.ListAPIView):
 def _log_personal_data_viewed(request, applications: list[Application], via: str) -> None:
     """One entry per response that shows applicants' email and legal name to staff."""
     shown = [a for a in applications
-             if sees_applicant_personal_data(_staff_organizations(request), a.program)]
+             if sees_applicant_personal_data(_personal_data_organizations(request), a.program)]
     if shown:
         exports.personal_data_viewed(actor=request.user, program=shown[0].program, via=via,
                                      applicant_ids=[a.applicant_id for a in shown])

@@ -63,14 +63,19 @@ def _free_slug(name: str) -> str:
 
 def organization_update(*, organization: Organization, actor: User, **fields: Any) -> Organization:
     require_owner(actor, organization.pk)
-    for name in ("name", "description", "website", "require_two_factor"):
+    protection_before = organization.identity_protection
+    for name in ("name", "description", "website", "require_two_factor",
+                 "identity_protection"):
         if name in fields:
             setattr(organization, name, fields[name])
     organization.full_clean()
+    data: dict[str, Any] = {"fields": sorted(fields)}
+    if organization.identity_protection != protection_before:
+        data["identity_protection"] = organization.identity_protection
     with transaction.atomic():
         organization.save()
         log_activity(actor=actor, verb="organization.updated", target=organization,
-                     organization_id=organization.pk, data={"fields": sorted(fields)})
+                     organization_id=organization.pk, data=data)
     return organization
 
 

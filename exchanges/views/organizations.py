@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import Conflict
@@ -20,6 +21,18 @@ from exchanges.forms import (
     add_service_errors,
 )
 from exchanges.models import STAFF_ROLES, Membership, MembershipStatus, ProgramStatus, Role
+
+
+ROLE_EXPLANATIONS = [
+    (Role.OWNER.label, _lazy("Everything: programs, applications, sessions, members and the "
+                             "organization's settings.")),
+    (Role.COORDINATOR.label, _lazy("Programs, applications and sessions.")),
+    (Role.FACILITATOR.label, _lazy("The sessions they are assigned to; display names only.")),
+    (Role.CUSTODIAN.label, _lazy("Reads programs, applications and sessions as coordinators do "
+                                 "but changes nothing. Under identity protection, the only "
+                                 "role that can reveal a person's legal name and email: one "
+                                 "person at a time, with a reason shown to that person.")),
+]
 
 
 def _membership_or_404(request, slug) -> Membership:
@@ -92,6 +105,7 @@ def organization_members(request, slug):
         "invitations": selectors.open_invitations(organization) if is_owner else [],
         "form": form,
         "roles": Role.choices,
+        "role_explanations": ROLE_EXPLANATIONS,
     })
 
 
@@ -128,7 +142,7 @@ def member_role(request, slug, pk):
     member = _member_or_404(request, slug, pk)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose owner, coordinator or facilitator."))
+        messages.error(request, _("Choose owner, coordinator, facilitator or custodian."))
         return redirect("exchanges:org-members", slug=slug)
     try:
         member = services.membership_change_role(membership=member, actor=request.user,
@@ -169,6 +183,7 @@ def organization_settings(request, slug):
     form = OrganizationSettingsForm(request.POST or None, initial={
         "name": organization.name, "description": organization.description,
         "website": organization.website, "require_two_factor": organization.require_two_factor,
+        "identity_protection": organization.identity_protection,
     })
     if request.method == "POST" and form.is_valid():
         try:

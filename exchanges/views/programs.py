@@ -25,12 +25,20 @@ from exchanges.forms import (
     ProgramForm,
     add_service_errors,
 )
-from exchanges.models import Application, ApplicationStatus, Balance, Organization
+from exchanges.models import (
+    REVEALER_ROLES,
+    STAFF_ROLES,
+    Application,
+    ApplicationStatus,
+    Balance,
+    Organization,
+)
 from exchanges.retention import erasure_date
 from exchanges.selectors import (
     is_staff_of,
     personal_data_organizations,
     programs_open_for_applications,
+    programs_read_by,
     programs_staffed_by,
     programs_visible_to,
     sees_applicant_personal_data,
@@ -87,6 +95,7 @@ def _render_detail(request, program, form, status=200):
         "application": application,
         "form": form,
         "is_staff": is_staff_of(request.user, program.organization_id),
+        "is_reader": selectors.is_reader_of(request.user, program.organization_id),
     }, status=status)
 
 
@@ -253,9 +262,14 @@ def _seat_state(program, sides=None):
     return meter, full
 
 
+def _read_program(request, pk):
+    """A program the caller reads as staff: owners, coordinators, custodians."""
+    return get_object_or_404(programs_read_by(request.user), pk=pk)
+
+
 @login_required
 def program_applications(request, pk):
-    program = _staffed_program(request, pk)
+    program = _read_program(request, pk)
     sides = list(program.sides.all())
     form = ApplicationFilterForm(request.GET or None, sides=sides)
     applications = selectors.program_applications(program, **form.filters())
@@ -269,7 +283,16 @@ def program_applications(request, pk):
         "program": program, "sides": sides, "form": form, "meter": meter,
         "full_sides": full_sides, "page": page, "show_personal_data": show_personal_data,
         "query": _query_without_page(request), "accepted_total": sum(m["accepted"] for m in meter),
+        **_reader_powers(request, program),
     })
+
+
+def _reader_powers(request, program) -> dict:
+    """What the caller may do on a staff page they can read: decide (owners and
+    coordinators), reveal (custodians); and whether identities are hidden."""
+    role = selectors.role_in(request.user, program.organization_id)
+    return {"can_decide": role in STAFF_ROLES, "can_reveal": role in REVEALER_ROLES,
+            "identity_protected": program.organization.identity_protection}
 
 
 def _shows_personal_data(request, program) -> bool:
@@ -278,7 +301,7 @@ def _shows_personal_data(request, program) -> bool:
 
 @login_required
 def program_applications_csv(request, pk):
-    program = _staffed_program(request, pk)
+    program = _read_program(request, pk)
     rows = exports.applications_export_logged(program=program, actor=request.user)
     return csv_response(rows, f"program-{program.pk}-applications.csv")
 
@@ -331,6 +354,6 @@ def _decided_partial(request, application, notice, error):
         "program": program, "application": application, "others": pool, "meter": meter,
         "full_sides": full_sides, "notice": notice, "error": error,
         "show_personal_data": _shows_personal_data(request, program),
-        "next": request.POST.get("next", ""),
+        "next": request.POST.get("next", ""), **_reader_powers(request, program),
         "accepted_total": sum(m["accepted"] for m in meter),
     })
