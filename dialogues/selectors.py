@@ -10,7 +10,14 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dialogues.models import RSVP, Confidentiality, GroupMember, Outcome, RSVPResponse, Session
-from exchanges.models import READER_ROLES, STAFF_ROLES, Application, ApplicationStatus, Membership, Program
+from exchanges.models import (
+    READER_ROLES,
+    STAFF_ROLES,
+    Application,
+    ApplicationStatus,
+    Membership,
+    Program,
+)
 from exchanges.selectors import is_accepted_to, programs_visible_to, role_in
 from participants.models import User
 

@@ -1,8 +1,23 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from exchanges.activity import verb_label
-from exchanges.models import ActivityLog, Application, Membership, Organization, Program, Side
+from exchanges.identity import services as identity_services
+from exchanges.identity.views import RevealForm
+from exchanges.models import (
+    ActivityLog,
+    Application,
+    Membership,
+    Organization,
+    Program,
+    Reveal,
+    Side,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -16,9 +31,10 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "website", "require_two_factor", "created_at"]
+    list_display = ["name", "slug", "website", "require_two_factor", "identity_protection",
+                    "created_at"]
     search_fields = ["name", "slug"]
-    list_filter = ["require_two_factor", "created_at"]
+    list_filter = ["require_two_factor", "identity_protection", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
@@ -59,12 +75,70 @@ class ProgramAdmin(admin.ModelAdmin):
 
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
+    """Applicants by display name; "Reveal identity" (with a reason, logged and shown to
+    the person) is the one way to their legal name and email here."""
+
     list_display = ["applicant", "program", "side", "status", "created_at", "decided_at"]
     list_filter = ["status", "program__organization", "program__kind", "created_at"]
-    search_fields = ["applicant__email", "applicant__display_name", "program__title"]
+    # No search by email: under identity protection it would tie an address to a person.
+    search_fields = ["applicant__display_name", "program__title"]
     list_select_related = ["applicant", "program", "side"]
     raw_id_fields = ["applicant", "program", "side"]
+    readonly_fields = ["reveal_link"]
     date_hierarchy = "created_at"
+
+    def get_urls(self):
+        return [path("<int:pk>/reveal/", self.admin_site.admin_view(self.reveal_view),
+                     name="exchanges_application_reveal"), *super().get_urls()]
+
+    @admin.display(description=_("identity"))
+    def reveal_link(self, application: Application) -> str:
+        if application.pk is None:
+            return "—"
+        url = reverse("admin:exchanges_application_reveal", args=[application.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Reveal identity, with a reason"))
+
+    def reveal_view(self, request, pk):
+        application = get_object_or_404(
+            Application.objects.select_related("program__organization", "applicant"), pk=pk)
+        if not self.has_view_permission(request, application):
+            raise PermissionDenied
+        form, revealed = RevealForm(request.POST or None), None
+        if request.method == "POST" and form.is_valid():
+            try:
+                revealed = identity_services.identity_reveal(
+                    application=application, actor=request.user, via="admin",
+                    reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_error("reason", error.message_dict.get("reason", error.messages))
+            except identity_services.RevealRefused as refused:
+                form.add_error(None, refused.message)
+        return TemplateResponse(request, "admin/exchanges/application_reveal.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "application": application, "form": form, "revealed": revealed,
+            "title": _("Reveal the identity of %(name)s")
+            % {"name": application.applicant.display_name},
+        })
+
+
+@admin.register(Reveal)
+class RevealAdmin(admin.ModelAdmin):
+    """Every reveal and every refused attempt; read-only evidence."""
+
+    list_display = ["created_at", "outcome", "refusal", "actor_display_name", "actor_role",
+                    "organization", "via", "reason"]
+    list_filter = ["outcome", "refusal", "via", "organization"]
+    list_select_related = ["organization"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class VerbFilter(admin.SimpleListFilter):

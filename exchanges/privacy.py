@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict
 from exchanges.activity import log_activity
+from exchanges.identity.selectors import reveals_about
 from exchanges.models import (
     ActivityLog,
     Application,
@@ -16,6 +17,7 @@ from exchanges.models import (
     Membership,
     Role,
 )
+from participants import protection
 from participants.models import User
 from participants.privacy import ERASED_DISPLAY_NAME
 
@@ -41,6 +43,25 @@ def export_memberships(user: User) -> list[dict]:
     return [
         {"organization": m.organization.name, "role": m.role, "since": _iso(m.created_at)}
         for m in Membership.objects.filter(user=user).select_related("organization")
+    ]
+
+
+def protected_applicants(user_ids: list[int]) -> set[int]:
+    """People who applied to an organization with identity protection on."""
+    return set(Application.objects.filter(
+        applicant_id__in=user_ids, program__organization__identity_protection=True)
+        .values_list("applicant_id", flat=True))
+
+
+def export_reveals(user: User) -> list[dict]:
+    """Who saw the person's legal name and email under identity protection: role, display
+    name, when and why."""
+    return [
+        {"role": r.actor_role, "display_name": r.actor_display_name,
+         "organization": r.organization.name if r.organization else None,
+         "program": r.application.program.title if r.application else None,
+         "reason": r.reason, "at": _iso(r.created_at)}
+        for r in reveals_about(user)
     ]
 
 
@@ -123,6 +144,10 @@ def connect() -> None:
     privacy.register_exporter("applications", export_applications)
     privacy.register_exporter("memberships", export_memberships)
     privacy.register_exporter("activity", export_activity)
+    privacy.register_exporter("identity_reveals", export_reveals)
+    protection.register(protected_applicants)
+    privacy.register_data_page_section("identity_reveals", "exchanges/identity/_my_reveals.html",
+                                       lambda user: {"reveals": list(reveals_about(user))})
     privacy.register_eraser(erase)
     personal_data_exported.connect(log_export, dispatch_uid="exchanges.log_export")
     account_erased.connect(log_erasure, dispatch_uid="exchanges.log_erasure")

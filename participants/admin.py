@@ -5,18 +5,28 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from participants import protection
 from participants.models import Notification, NotificationStatus, User
 from participants.outbox.dispatch import retry_failed
 
 
+HIDDEN = _("hidden by identity protection")
+PROTECTED_FIELDS = ("email", "legal_name", "institution", "birth_date")
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Platform admins see a protected person as custodians do: display name only. They
+    reveal one person from that person's application, with a reason (it is logged)."""
+
     ordering = ["-date_joined"]
     list_display = [
-        "email", "display_name", "country", "timezone", "is_staff", "is_active", "date_joined"
+        "shown_email", "display_name", "country", "timezone", "is_staff", "is_active",
+        "date_joined"
     ]
     list_filter = ["is_staff", "is_active", "language", "notify_email", "date_joined"]
-    search_fields = ["email", "display_name", "legal_name"]
+    # Legal names are encrypted: the database cannot search them.
+    search_fields = ["email", "display_name"]
     readonly_fields = ["date_joined", "last_login", "terms_accepted_at", "erased_at"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -31,6 +41,43 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"],
                 "fields": ["email", "display_name", "password1", "password2"]}),
     ]
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # One question for the page's rows (the evaluated queryset keeps these objects).
+        protected = protection.protected_ids(u.pk for u in changelist.result_list)
+        for user in changelist.result_list:
+            user.identity_protected = user.pk in protected
+        return changelist
+
+    @admin.display(description=_("email"), ordering="email")
+    def shown_email(self, user: User) -> str:
+        protected = getattr(user, "identity_protected", None)
+        if protected is None:
+            protected = self._is_protected(user)
+        return HIDDEN if protected else user.email
+
+    def _is_protected(self, obj) -> bool:
+        return obj is not None and bool(protection.protected_ids([obj.pk]))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._is_protected(obj):
+            return fieldsets
+        return [(name, {**options, "fields": [
+            "identity_hidden" if f == "email" else f
+            for f in options["fields"] if f not in PROTECTED_FIELDS[1:]]})
+            for name, options in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "identity_hidden"] if self._is_protected(obj) else fields
+
+    @admin.display(description=_("identity"))
+    def identity_hidden(self, user: User) -> str:
+        return _("Hidden by identity protection: email, legal name, date of birth and "
+                 "institution. Reveal them from one of this person's applications, with a "
+                 "reason; the reveal is logged and shown to the person.")
 
 
 @admin.register(Notification)

@@ -33,6 +33,20 @@ def register_exporter(name: str, exporter: Callable[[User], Any]) -> None:
     EXPORTERS[name] = exporter
 
 
+# Sections of the "My data" page that higher apps add: (template, function(user) -> context).
+DATA_PAGE_SECTIONS: dict[str, tuple[str, Callable[[User], dict]]] = {}
+
+
+def register_data_page_section(name: str, template: str,
+                               context: Callable[[User], dict]) -> None:
+    DATA_PAGE_SECTIONS[name] = (template, context)
+
+
+def data_page_sections(user: User) -> list[dict]:
+    return [{"template": template, **context(user)}
+            for template, context in DATA_PAGE_SECTIONS.values()]
+
+
 def register_eraser(eraser: Callable[[User], None]) -> None:
     if eraser not in ERASERS:
         ERASERS.append(eraser)

@@ -100,7 +100,8 @@ def profile(request):
 
 @login_required
 def my_data(request):
-    return render(request, "participants/my_data.html", {"form": EraseAccountForm()})
+    return render(request, "participants/my_data.html", {
+        "form": EraseAccountForm(), "sections": privacy.data_page_sections(request.user)})
 
 
 @login_required

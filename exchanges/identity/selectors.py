@@ -1,8 +1,9 @@
 """Read queries for reveals."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from exchanges.models import Reveal, RevealOutcome
+from exchanges.models import Reveal, RevealOutcome, Role
 
 
 def reveals_about(person) -> QuerySet[Reveal]:
@@ -13,10 +14,6 @@ def reveals_about(person) -> QuerySet[Reveal]:
 
 
 def role_label(role: str) -> str:
-    from django.utils.translation import gettext as _
-
-    from exchanges.models import Role
-
     if role == "platform_admin":
         return _("platform admin")
     return str(Role(role).label) if role in Role.values else role

@@ -22,7 +22,6 @@ from exchanges.forms import (
 )
 from exchanges.models import STAFF_ROLES, Membership, MembershipStatus, ProgramStatus, Role
 
-
 ROLE_EXPLANATIONS = [
     (Role.OWNER.label, _lazy("Everything: programs, applications, sessions, members and the "
                              "organization's settings.")),

@@ -53,7 +53,7 @@ NOT_ENDPOINTS = {"api/v1/schema/", "api/v1/docs/", "api/v1/^.*$"}  # the doc pag
 DERIVED_METHODS = {"head", "options", "trace"}
 
 CALLERS = ("anonymous", "participant", "applicant", "accepted", "facilitator", "coordinator",
-           "owner", "other_owner")
+           "owner", "other_owner", "custodian")
 
 # --- The routes, read from the URL configuration ---------------------------------------
 
@@ -93,12 +93,15 @@ class Row:
     body: Callable[[SimpleNamespace, str], object] | None = field(default=None)
 
 
+ROW_CALLERS = len(CALLERS) - 1  # the rows' own columns; the custodian's is added below
+
+
 def _same(status: int) -> tuple[int, ...]:
-    return (status,) * len(CALLERS)
+    return (status,) * ROW_CALLERS
 
 
 def _signed_in(status: int) -> tuple[int, ...]:
-    return (401,) + (status,) * (len(CALLERS) - 1)
+    return (401,) + (status,) * (ROW_CALLERS - 1)
 
 
 def _new_program(w, obj):
@@ -282,6 +285,95 @@ EXPECTED: dict[tuple[str, str], Row] = {
          "published": (401, 403, 403, 403, 403, 403, 200, 403)}),
 }
 
+# The custodian of bridges (last column): reads programs, applications and sessions as
+# staff do, changes nothing (403 on what they can see), reveals identities. Their status
+# per row and object, added to the rows above.
+_R = 403  # refused: a custodian changes nothing
+CUSTODIAN: dict[tuple[str, str], dict[str, int]] = {
+    ("api/v1/auth/register/", "POST"): {"none": 201},
+    ("api/v1/auth/token/", "POST"): {"none": 200},
+    ("api/v1/me/", "GET"): {"none": 200},
+    ("api/v1/me/", "PATCH"): {"none": 200},
+    ("api/v1/me/", "DELETE"): {"none": 204},
+    ("api/v1/me/export/", "GET"): {"none": 200},
+    ("api/v1/me/notifications/", "GET"): {"none": 200},
+    ("api/v1/organizations/", "GET"): {"none": 200},
+    ("api/v1/organizations/", "POST"): {"none": 201},
+    ("api/v1/organizations/<slug:slug>/", "GET"): {"org": 200},
+    ("api/v1/organizations/<slug:slug>/", "PATCH"): {"org": _R},
+    ("api/v1/organizations/<slug:slug>/members/", "GET"): {"org": 200},
+    ("api/v1/organizations/<slug:slug>/members/", "POST"): {"org": _R},
+    ("api/v1/organizations/<slug:slug>/members/<int:pk>/", "PATCH"): {"org": _R},
+    ("api/v1/organizations/<slug:slug>/members/<int:pk>/", "DELETE"): {"org": _R},
+    ("api/v1/invitations/<str:token>/", "GET"): {"org": 200},
+    ("api/v1/invitations/<str:token>/accept/", "POST"): {"org": 409},
+    ("api/v1/invitations/<str:token>/decline/", "POST"): {"org": 200},
+    ("api/v1/programs/", "GET"): {"none": 200},
+    ("api/v1/programs/", "POST"): {"none": _R},
+    ("api/v1/programs/<int:pk>/", "GET"): {"draft": 200, "published": 200},
+    ("api/v1/programs/<int:pk>/", "PATCH"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/", "DELETE"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/publish/", "POST"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/close/", "POST"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/archive/", "POST"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/applications/", "GET"): {"draft": 200, "published": 200},
+    ("api/v1/programs/<int:pk>/applications/", "POST"): {"draft": 409, "published": 201},
+    ("api/v1/programs/<int:pk>/sessions/", "GET"): {"draft": 200, "published": 200},
+    ("api/v1/programs/<int:pk>/sessions/", "POST"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/reminders/", "GET"): {"draft": 200, "published": 200},
+    ("api/v1/programs/<int:pk>/reminders/", "PUT"): {"draft": _R, "published": _R},
+    ("api/v1/applications/<int:pk>/", "GET"): {"published": 200},
+    ("api/v1/applications/<int:pk>/accept/", "POST"): {"published": _R},
+    ("api/v1/applications/<int:pk>/waitlist/", "POST"): {"published": _R},
+    ("api/v1/applications/<int:pk>/decline/", "POST"): {"published": _R},
+    ("api/v1/applications/<int:pk>/withdraw/", "POST"): {"published": _R},
+    ("api/v1/applications/<int:pk>/reveal/", "POST"): {"published": 200},
+    ("api/v1/sessions/<int:pk>/", "GET"): {"draft": 200, "published": 200, "unassigned": 200},
+    ("api/v1/sessions/<int:pk>/", "PATCH"): {"draft": _R, "published": _R, "unassigned": _R},
+    ("api/v1/sessions/<int:pk>/cancel/", "POST"): {"draft": _R, "published": _R,
+                                                   "unassigned": _R},
+    ("api/v1/sessions/<int:pk>/rsvp/", "POST"): {"draft": 409, "published": 409,
+                                                 "unassigned": 409},
+    ("api/v1/sessions/<int:pk>/attendees/", "GET"): {"draft": 200, "published": 200,
+                                                     "unassigned": 200},
+    ("api/v1/sessions/<int:pk>/attendance/", "POST"): {"draft": _R, "published": _R,
+                                                       "unassigned": _R},
+    ("api/v1/sessions/<int:pk>/outcomes/", "GET"): {"draft": 200, "published": 200,
+                                                    "unassigned": 200},
+    ("api/v1/sessions/<int:pk>/outcomes/", "POST"): {"draft": _R, "published": _R,
+                                                     "unassigned": _R},
+    ("api/v1/sessions/<int:pk>/calendar.ics", "GET"): {"draft": 200, "published": 200,
+                                                       "unassigned": 200},
+    ("api/v1/programs/<int:pk>/groups/", "GET"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/groups/", "POST"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/groups/<int:number>/repair/", "POST"): {"draft": _R,
+                                                                      "published": _R},
+    ("api/v1/groups/<int:pk>/members/", "POST"): {"published": _R},
+    ("api/v1/instruments/", "GET"): {"none": 200},
+    ("api/v1/me/surveys/", "GET"): {"none": 200},
+    ("api/v1/programs/<int:pk>/evaluation/", "GET"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/evaluation/", "PUT"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/evaluation/waves/<str:wave>/open/", "POST"): {
+        "draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/evaluation/waves/<str:wave>/close/", "POST"): {
+        "draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/evaluation/waves/<str:wave>/responses/", "POST"): {
+        "draft": 404, "published": 409},
+    ("api/v1/programs/<int:pk>/evaluation/decline/", "POST"): {"draft": 404, "published": 409},
+    ("api/v1/programs/<int:pk>/evaluation/results/", "GET"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/evaluation/results.csv", "GET"): {"draft": _R, "published": _R},
+    ("api/v1/programs/<int:pk>/evaluation/responses.csv", "GET"): {"draft": _R,
+                                                                   "published": _R},
+}
+# Reveal: only the custodian (with a reason); other staff of bridges 403; everyone else,
+# the applicant included, 404 (refused and logged all the same: tests/exchanges/test_identity).
+EXPECTED[("api/v1/applications/<int:pk>/reveal/", "POST")] = Row(
+    {"published": (401, 404, 404, 404, 403, 403, 403, 404)},
+    lambda w, obj: {"reason": "A threat against this participant was reported."})
+EXPECTED = {key: Row({obj: (*statuses, CUSTODIAN[key][obj])
+                      for obj, statuses in row.statuses.items()}, row.body)
+            for key, row in EXPECTED.items()}
+
 CASES = [
     pytest.param(route, method, obj, caller, expected,
                  id=f"{method} {route.removeprefix(API_PREFIX)} [{obj}] {caller}")
@@ -321,12 +413,14 @@ def _build_world() -> SimpleNamespace:
     applicant = UserFactory(display_name="Dora", email="dora@example.org")
     accepted = UserFactory(display_name="Erin", email="erin@example.org")
     other_owner = UserFactory(display_name="Charlie", email="charlie@example.org")
+    custodian = UserFactory(display_name="Cus", email="cus@example.org")
     UserFactory(display_name="Newcomer", email="newcomer@example.org")
 
     org = OrganizationFactory(name="Bridges", slug="bridges")
     MembershipFactory(organization=org, user=owner, role="owner")
     MembershipFactory(organization=org, user=coordinator, role="coordinator")
     fred_membership = MembershipFactory(organization=org, user=facilitator, role="facilitator")
+    MembershipFactory(organization=org, user=custodian, role="custodian")
     MembershipFactory(organization=OrganizationFactory(name="Elsewhere", slug="elsewhere"),
                       user=other_owner, role="owner")
 
@@ -359,7 +453,7 @@ def _build_world() -> SimpleNamespace:
 
     people = {"participant": participant, "applicant": applicant, "accepted": accepted,
               "facilitator": facilitator, "coordinator": coordinator, "owner": owner,
-              "other_owner": other_owner}
+              "other_owner": other_owner, "custodian": custodian}
     return SimpleNamespace(
         users={name: user.pk for name, user in people.items()},
         ids={
