@@ -47,6 +47,16 @@ class EncryptedFieldMixin(LibraryMixin):
             return value
         return super().get_prep_value(value)
 
+    def clean(self, value, model_instance):
+        # The library marks the shared field "already decrypted" during clean() and never
+        # unmarks it when validation fails, so every later read in the process would return
+        # ciphertext (and the mark is shared across threads). A value being cleaned is plain:
+        # convert it with the base field's own to_python, never decrypting.
+        value = super(LibraryMixin, self).to_python(value)
+        self.validate(value, model_instance)
+        self.run_validators(value)
+        return value
+
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         return name, f"core.encryption.{type(self).__name__}", args, kwargs

@@ -98,3 +98,14 @@ def test_forms_and_validation_see_plain_values():
     user.birth_date = datetime.date(1800, 1, 1)
     with pytest.raises(Exception, match="1900"):
         user.full_clean()
+
+
+def test_a_failed_validation_does_not_stop_later_reads_from_decrypting():
+    user = UserFactory(legal_name="Amira Haddad", birth_date=datetime.date(1993, 4, 5))
+    user.birth_date = datetime.date(1800, 1, 1)
+    with pytest.raises(Exception, match="1900"):
+        user.full_clean()
+
+    fresh = User.objects.get(pk=user.pk)
+
+    assert (fresh.legal_name, fresh.birth_date) == ("Amira Haddad", datetime.date(1993, 4, 5))
