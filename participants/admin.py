@@ -9,7 +9,6 @@ from participants import protection
 from participants.models import Notification, NotificationStatus, User
 from participants.outbox.dispatch import retry_failed
 
-
 HIDDEN = _("hidden by identity protection")
 PROTECTED_FIELDS = ("email", "legal_name", "institution", "birth_date")
 
@@ -57,6 +56,17 @@ class UserAdmin(DjangoUserAdmin):
             protected = self._is_protected(user)
         return HIDDEN if protected else user.email
 
+    def get_search_results(self, request, queryset, search_term):
+        """A search by email does not find a protected person: it would tie the address to
+        their display name."""
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            by_email = results.filter(email__icontains=search_term).exclude(
+                display_name__icontains=search_term)
+            results = results.exclude(
+                pk__in=protection.protected_ids(by_email.values_list("pk", flat=True)))
+        return results, duplicates
+
     def _is_protected(self, obj) -> bool:
         return obj is not None and bool(protection.protected_ids([obj.pk]))
 
@@ -85,8 +95,8 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["kind", "recipient", "recipient_email", "organization", "due_at", "status",
                     "attempts", "sent_at", "error"]
     list_filter = ["status", "kind", "organization", "due_at"]
-    search_fields = ["dedupe_key", "recipient__email", "recipient__display_name",
-                     "recipient_email", "subject"]
+    # Not by a person's email: under identity protection it would name who it belongs to.
+    search_fields = ["dedupe_key", "recipient__display_name", "recipient_email", "subject"]
     date_hierarchy = "due_at"
     list_select_related = ["recipient", "organization"]
     raw_id_fields = ["recipient"]

@@ -314,3 +314,13 @@ def test_the_admin_masks_protected_people_until_a_reveal_with_a_reason(people, a
     assert list(Reveal.objects.order_by("id").values_list("outcome", "actor_role", "via")) == [
         ("refused", "platform_admin", "admin"), ("revealed", "platform_admin", "admin")]
     assert ActivityLog.objects.filter(verb="identity.revealed", actor=people["admin"]).exists()
+
+
+def test_an_admin_search_by_email_does_not_find_a_protected_person(people, application):
+    client = web(people["admin"])
+
+    hidden = client.get("/admin/participants/user/?q=hidden@example.org").content.decode()
+    shown = client.get("/admin/participants/user/?q=owner@alpha.example").content.decode()
+
+    assert "Pseudonym" not in hidden
+    assert "Owner" in shown

@@ -20,7 +20,8 @@ OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
 def raw(user, column):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM participants_user WHERE id = %s", [user.pk])
+        cursor.execute(f"SELECT {column} FROM participants_user WHERE id = %s",  # noqa: S608
+                       [user.pk])
         return cursor.fetchone()[0]
 
 
