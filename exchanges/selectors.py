@@ -180,6 +180,21 @@ def personal_data_organizations(viewer) -> frozenset[int]:
     )
 
 
+def staff_access(viewer) -> tuple[frozenset[int], frozenset[int]]:
+    """Both sets in one query: (`reader_organizations`, `personal_data_organizations`)."""
+    if not viewer.is_authenticated:
+        return frozenset(), frozenset()
+    rows = list(Membership.objects.filter(user=viewer, role__in=READER_ROLES)
+                .values_list("organization_id", "organization__identity_protection"))
+    return (frozenset(org for org, _protected in rows),
+            frozenset(org for org, protected in rows if not protected))
+
+
+def role_sees_personal_data(role: str | None, organization: Organization) -> bool:
+    """`personal_data_organizations` for one organization whose role is known already."""
+    return role in READER_ROLES and not organization.identity_protection
+
+
 def sees_applicant_personal_data(organizations: Collection[int], program: Program) -> bool:
     """Whether a viewer whose `personal_data_organizations` are `organizations` sees the
     email and legal name of the people who applied to `program`."""

@@ -39,12 +39,11 @@ from exchanges.models import (
 from exchanges.selectors import (
     applications_visible_to,
     is_staff_of,
-    personal_data_organizations,
     programs_visible_to,
-    reader_organizations,
     role_in,
     search_programs,
     sees_applicant_personal_data,
+    staff_access,
 )
 
 # --- Programs --------------------------------------------------------------------------
@@ -79,19 +78,21 @@ class ProgramFilter(StrictFilterSet):
         return search_programs(queryset, value)
 
 
+def _staff_access(request) -> tuple[frozenset[int], frozenset[int]]:
+    if not hasattr(request, "_staff_access"):
+        request._staff_access = staff_access(request.user)  # one query per request
+    return request._staff_access
+
+
 def _staff_organizations(request) -> frozenset[int]:
     """The organizations whose programs the caller reads as staff (owner, coordinator,
-    custodian), looked up once per request."""
-    if not hasattr(request, "_staff_organizations"):
-        request._staff_organizations = reader_organizations(request.user)
-    return request._staff_organizations
+    custodian)."""
+    return _staff_access(request)[0]
 
 
 def _personal_data_organizations(request) -> frozenset[int]:
-    """The organizations whose applicants' personal data the caller sees, once per request."""
-    if not hasattr(request, "_personal_data_organizations"):
-        request._personal_data_organizations = personal_data_organizations(request.user)
-    return request._personal_data_organizations
+    """The organizations whose applicants' personal data the caller sees."""
+    return _staff_access(request)[1]
 
 
 def _program(request, pk, *, with_sides=True) -> Program:

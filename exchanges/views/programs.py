@@ -36,12 +36,10 @@ from exchanges.models import (
 from exchanges.retention import erasure_date
 from exchanges.selectors import (
     is_staff_of,
-    personal_data_organizations,
     programs_open_for_applications,
     programs_read_by,
     programs_staffed_by,
     programs_visible_to,
-    sees_applicant_personal_data,
 )
 
 CATALOGUE_PAGE_SIZE = 12
@@ -275,7 +273,8 @@ def program_applications(request, pk):
     applications = selectors.program_applications(program, **form.filters())
     meter, full_sides = _seat_state(program, sides)
     page = _page(request, applications, APPLICATIONS_PAGE_SIZE)
-    show_personal_data = _shows_personal_data(request, program)
+    powers = _reader_powers(request, program)
+    show_personal_data = powers.pop("show_personal_data")
     if show_personal_data:
         exports.personal_data_viewed(actor=request.user, program=program, via="page",
                                      applicant_ids=[a.applicant_id for a in page])
@@ -283,7 +282,7 @@ def program_applications(request, pk):
         "program": program, "sides": sides, "form": form, "meter": meter,
         "full_sides": full_sides, "page": page, "show_personal_data": show_personal_data,
         "query": _query_without_page(request), "accepted_total": sum(m["accepted"] for m in meter),
-        **_reader_powers(request, program),
+        **powers,
     })
 
 
@@ -292,11 +291,9 @@ def _reader_powers(request, program) -> dict:
     coordinators), reveal (custodians); and whether identities are hidden."""
     role = selectors.role_in(request.user, program.organization_id)
     return {"can_decide": role in STAFF_ROLES, "can_reveal": role in REVEALER_ROLES,
-            "identity_protected": program.organization.identity_protection}
-
-
-def _shows_personal_data(request, program) -> bool:
-    return sees_applicant_personal_data(personal_data_organizations(request.user), program)
+            "identity_protected": program.organization.identity_protection,
+            "show_personal_data": selectors.role_sees_personal_data(role,
+                                                                    program.organization)}
 
 
 @login_required
@@ -353,7 +350,6 @@ def _decided_partial(request, application, notice, error):
     return render(request, "exchanges/_application_decided.html", {
         "program": program, "application": application, "others": pool, "meter": meter,
         "full_sides": full_sides, "notice": notice, "error": error,
-        "show_personal_data": _shows_personal_data(request, program),
         "next": request.POST.get("next", ""), **_reader_powers(request, program),
         "accepted_total": sum(m["accepted"] for m in meter),
     })

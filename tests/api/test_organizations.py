@@ -24,7 +24,8 @@ def test_organizations_list_shows_only_callers_with_role(alice, org, other_org, 
     assert response.status_code == 200
     assert response.json() == {"count": 1, "next": None, "previous": None, "results": [
         {"slug": "bridges", "name": "Bridges", "description": "", "website": "",
-         "require_two_factor": False, "role": "coordinator"},
+         "require_two_factor": False, "identity_protection": False,
+         "role": "coordinator"},
     ]}
 
 
@@ -40,7 +41,8 @@ def test_organizations_create_makes_caller_owner(bob):
     assert response.json() == {"slug": "peace-camp", "name": "Peace Camp",
                                "description": "We meet.",
                                "website": "https://peace.example.org",
-                               "require_two_factor": False, "role": "owner"}
+                               "require_two_factor": False, "identity_protection": False,
+                               "role": "owner"}
     organization = Organization.objects.get(slug="peace-camp")
     assert list(organization.memberships.values_list("user", "role")) == [(bob.pk, "owner")]
     assert ActivityLog.objects.filter(verb="organization.created").count() == 1
