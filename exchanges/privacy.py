@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict
 from exchanges.activity import log_activity
+from exchanges.services.guardians import erase_guardian_data
 from exchanges.models import (
     ActivityLog,
     Application,
@@ -31,7 +32,10 @@ def export_applications(user: User) -> list[dict]:
     return [
         {"id": a.pk, "program": a.program.title, "organization": a.program.organization.name,
          "side": a.side.name, "status": a.status, "motivation": a.motivation,
-         "created_at": _iso(a.created_at), "decided_at": _iso(a.decided_at)}
+         "created_at": _iso(a.created_at), "decided_at": _iso(a.decided_at),
+         "guardian_email": a.guardian_email or None, "guardian_consent": a.guardian_consent,
+         "guardian_name": a.guardian_name or None,
+         "guardian_answered_at": _iso(a.guardian_answered_at)}
         for a in Application.objects.filter(applicant=user)
         .select_related("program__organization", "side").order_by("created_at", "id")
     ]
@@ -89,6 +93,7 @@ def erase(user: User) -> None:
     ActivityLog.objects.filter(about & Q(data__has_key="email")).update(data={})
     ActivityLog.objects.filter(actor=user).update(ip_address=None)
     Application.objects.filter(applicant=user).update(motivation="")
+    erase_guardian_data(user)
     for membership in Membership.objects.filter(user=user):
         membership_end(membership, actor=user)
 

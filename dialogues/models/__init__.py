@@ -184,6 +184,19 @@ class Session(models.Model):
             ) % dates}
         return {}
 
+    def save(self, *args, **kwargs):
+        if getattr(self, "venue_masked", False):
+            raise RuntimeError("This session was prepared for a viewer (dialogues.venue.show); "
+                               "load it again to change it.")
+        super().save(*args, **kwargs)
+
+    @property
+    def venue_disclosed_at(self) -> datetime | None:
+        """When participants are shown the place and link (None: at once)."""
+        from dialogues.venue import disclosed_at
+
+        return disclosed_at(self)
+
     @property
     def effective_status(self) -> str:
         if self.status == SessionStatus.SCHEDULED and self.ends_at <= timezone.now():
