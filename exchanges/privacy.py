@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict
 from exchanges.activity import log_activity
-from exchanges.services.guardians import erase_guardian_data
 from exchanges.models import (
     ActivityLog,
     Application,
@@ -17,6 +16,7 @@ from exchanges.models import (
     Membership,
     Role,
 )
+from exchanges.services.guardians import erase_guardian_data
 from participants.models import User
 from participants.privacy import ERASED_DISPLAY_NAME
 
