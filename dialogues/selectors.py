@@ -68,7 +68,7 @@ class ProgramAccess:
         return self.is_staff or self.is_facilitator(session)
 
     def can_see_link(self, session: Session) -> bool:
-        return self.is_accepted or self.can_run(session)
+        return self.is_accepted or self.role == Role.CUSTODIAN or self.can_run(session)
 
     def sees_venue_early(self, session: Session) -> bool:
         """Before disclosure: staff, custodians and the session's facilitators."""
