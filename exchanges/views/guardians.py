@@ -32,13 +32,14 @@ def guardian_consent(request, token):
 
 
 def _decide(request, token, form) -> bool:
+    """Record the answer; False when the form must be shown again with its errors."""
     try:
         services.guardian_consent_decide(token=token, **form.cleaned_data)
     except Application.DoesNotExist as exc:
         raise Http404 from exc
-    except Conflict as conflict:
-        form.add_error(None, conflict.message)
-        return False
+    except Conflict as conflict:  # used, expired or closed: the page now says which
+        messages.error(request, conflict.message)
+        return True
     except ValidationError as error:
         add_service_errors(form, error)
         return False
