@@ -133,8 +133,9 @@ def guardian_consent_decide(*, token: str, decision: str, guardian_name: str) ->
         application.guardian_answered_at = timezone.now()
         application.save(update_fields=["guardian_consent", "guardian_name",
                                         "guardian_answered_at"])
-        log_activity(actor=None, verb=f"application.guardian_consent_{decision}",
-                     target=application,
+        given = decision == GuardianConsent.GIVEN
+        log_activity(actor=None, verb="application.guardian_consent_given" if given
+                     else "application.guardian_consent_refused", target=application,
                      organization_id=application.program.organization_id)
         if decision == GuardianConsent.REFUSED:
             _tell_staff_of_refusal(application)
