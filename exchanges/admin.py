@@ -65,6 +65,11 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_select_related = ["applicant", "program", "side"]
     raw_id_fields = ["applicant", "program", "side"]
     date_hierarchy = "created_at"
+    # The guardian's answer is theirs: shown, never edited here; the link's nonce and
+    # hash are not shown at all.
+    exclude = ["guardian_token_nonce", "guardian_token_hash"]
+    readonly_fields = ["guardian_consent", "guardian_name", "guardian_answered_at",
+                       "guardian_link_expires_at"]
 
 
 class VerbFilter(admin.SimpleListFilter):
