@@ -21,6 +21,7 @@ from exchanges.models import (
     Role,
 )
 from exchanges.services import SideSpec
+from exchanges.services.guardians import age_on
 from participants.forms import (
     LocalTimeField,
     add_service_errors,  # noqa: F401 - re-exported for views
@@ -177,8 +178,6 @@ class ApplyForm(forms.Form):
             self._fit_guardian_field(program, applicant)
 
     def _fit_guardian_field(self, program, applicant) -> None:
-        from exchanges.services.guardians import age_on
-
         if applicant.birth_date is None:
             self.needs_birth_date = True
         elif age_on(applicant.birth_date, program.starts_on) < program.guardian_consent_under:
