@@ -55,6 +55,10 @@ class SlugField(JSONStringMixin, serializers.SlugField):
     """A slug, given as a JSON string."""
 
 
+class EmailField(JSONStringMixin, serializers.EmailField):
+    """An email address, given as a JSON string."""
+
+
 def _is_json_integer(data) -> bool:
     return isinstance(data, int) and not isinstance(data, bool)
 

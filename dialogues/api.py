@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import MAX_ID, BooleanField, IntegerField, TextField, TimeField
-from dialogues import services
+from dialogues import services, venue
 from dialogues.calendar import ics_response, session_ics
 from dialogues.models import OutcomeKind, RSVPResponse, Session, SessionFormat
 from dialogues.selectors import (
@@ -66,7 +66,9 @@ class SessionSerializer(serializers.Serializer):
     timezone = TextField(max_length=64, help_text=_(
         "An IANA name, e.g. Asia/Nicosia; an old name (US/Eastern) is stored as its zone "
         "(America/New_York)."))
-    location = TextField(max_length=200, allow_blank=True, required=False)
+    location = TextField(max_length=200, allow_blank=True, allow_null=True, required=False,
+                         help_text=_(
+        "Null before the venue is disclosed (see venue_disclosed_at)."))
     online_url = serializers.URLField(max_length=500, allow_blank=True, required=False,
                                       allow_null=True)
     capacity = IntegerField(min_value=1, allow_null=True, required=False)
@@ -79,17 +81,24 @@ class SessionSerializer(serializers.Serializer):
         help_text=_("A group of this program: only its members may answer, get the "
                     "reminders and attend. Null: every accepted participant."))
     status = serializers.CharField(source="effective_status", read_only=True)
+    venue_disclosed_at = UTCDateTimeField(read_only=True, allow_null=True, help_text=_(
+        "When participants are shown location and online_url (the program's "
+        "venue_disclosure_hours before starts_at); null when the program has no delay. "
+        "Until then both are null for everyone but staff, custodians and the session's "
+        "facilitators."))
 
     def to_representation(self, session):
         data = super().to_representation(session)
-        access = self.context["access"]
-        data["online_url"] = (session.online_url or None) if access.can_see_link(session) else None
+        shown = self.context["access"].venue(session)
+        data["location"] = None if shown.withheld else session.location
+        data["online_url"] = shown.online_url
         return data
 
     def to_service_kwargs(self) -> dict:
         data = dict(self.validated_data)
-        if "online_url" in data and data["online_url"] is None:
-            data["online_url"] = ""
+        for name in ("location", "online_url"):
+            if name in data and data[name] is None:
+                data[name] = ""
         if "group_id" in data:
             data["group"] = data.pop("group_id")
         return data
@@ -326,5 +335,5 @@ class SessionCalendarView(APIView):
     def get(self, request, pk):
         session = _session_for(request, pk)
         access = program_access(request.user, session.program)
-        return ics_response(session_ics(session, with_link=access.can_see_link(session)),
+        return ics_response(session_ics(venue.show(session, access.venue(session))),
                             f"session-{session.pk}.ics")

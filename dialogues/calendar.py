@@ -29,15 +29,17 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def session_event(session: Session, *, with_link: bool) -> Event:
+def session_event(session: Session) -> Event:
+    """A session prepared by dialogues.venue.show: only what its viewer may see."""
     event = Event()
     event.add("uid", session_uid(session))
     event.add("dtstamp", _utc(session.updated_at or session.created_at))
     event.add("dtstart", _utc(session.starts_at))
     event.add("dtend", _utc(session.ends_at))
     event.add("summary", session.title)
-    link = session.online_url if with_link else ""
-    event.add("location", session.location or link or _("Online"))
+    link = session.online_url
+    if not session.venue.withheld:  # before disclosure: no LOCATION at all
+        event.add("location", session.location or link or _("Online"))
     description = [session.program.title]
     if link:
         description.append(link)
@@ -62,12 +64,12 @@ def calendar_bytes(events: Iterable[Event], *, name: str = "") -> bytes:
     return calendar.to_ical()
 
 
-def session_ics(session: Session, *, with_link: bool) -> bytes:
-    return calendar_bytes([session_event(session, with_link=with_link)])
+def session_ics(session: Session) -> bytes:
+    return calendar_bytes([session_event(session)])
 
 
 def feed_ics(sessions: Iterable[Session], *, name: str) -> bytes:
-    return calendar_bytes((session_event(s, with_link=True) for s in sessions), name=name)
+    return calendar_bytes((session_event(s) for s in sessions), name=name)
 
 
 def ics_response(content: bytes, filename: str) -> HttpResponse:

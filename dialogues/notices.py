@@ -12,9 +12,11 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from core.templatetags.parley_time import format_time
+from dialogues import venue
 from dialogues.calendar import session_ics
 from dialogues.groups.selectors import is_in_group
 from dialogues.models import RSVP, ReminderKind, RSVPResponse, Session, SessionStatus
+from dialogues.selectors import program_access
 from exchanges.models import Program
 from exchanges.selectors import is_accepted_to
 from participants.models import Notification, NotificationStatus
@@ -68,10 +70,12 @@ def build_session_reminder(notification: Notification) -> kinds.Email:
     rsvp = RSVP.objects.filter(session=session, participant_id=notification.recipient_id).first()
     if rsvp is not None and rsvp.response == RSVPResponse.NO:
         raise kinds.NotRelevant("the recipient answered no")
+    # Decided now, at sending: a reminder sent after the venue's disclosure carries it.
+    venue.show(session, program_access(notification.recipient, session.program).venue(session))
     email = kinds.render_email("session_reminder", {
         **_session_context(notification, session), "rsvp": rsvp,
     })
-    email.attachments.append(("session.ics", session_ics(session, with_link=True), "text/calendar"))
+    email.attachments.append(("session.ics", session_ics(session), "text/calendar"))
     return email
 
 

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dialogues.models import RSVP, Confidentiality, GroupMember, Outcome, RSVPResponse, Session
+from dialogues.venue import ShownVenue, venue_for
 from exchanges.models import (
     READER_ROLES,
     STAFF_ROLES,
@@ -17,6 +18,7 @@ from exchanges.models import (
     ApplicationStatus,
     Membership,
     Program,
+    Role,
 )
 from exchanges.selectors import is_accepted_to, programs_visible_to, role_in
 from participants.models import User
@@ -76,7 +78,15 @@ class ProgramAccess:
         return self.is_reader or self.is_facilitator(session)
 
     def can_see_link(self, session: Session) -> bool:
-        return self.is_accepted or self.can_run(session)
+        return self.is_accepted or self.role == Role.CUSTODIAN or self.can_run(session)
+
+    def sees_venue_early(self, session: Session) -> bool:
+        """Before disclosure: staff, custodians and the session's facilitators."""
+        return self.role == Role.CUSTODIAN or self.can_run(session)
+
+    def venue(self, session: Session, now=None) -> ShownVenue:
+        return venue_for(session, sees_early=self.sees_venue_early(session),
+                         sees_link=self.can_see_link(session), now=now)
 
 
 def program_access(user, program: Program) -> ProgramAccess:
@@ -164,13 +174,14 @@ def sessions_of_person(user) -> QuerySet[Session]:
         session=OuterRef("pk"), user=user
     )
     staff = member.filter(role__in=STAFF_ROLES)
+    custodian = member.filter(role=Role.CUSTODIAN)
     mine = RSVP.objects.filter(session=OuterRef("pk"), participant=user)
     in_group = GroupMember.objects.filter(group=OuterRef("group"), participant=user)
     return (
         Session.objects.annotate(
             is_accepted=Exists(accepted),
             is_facilitating=Exists(facilitating) & Exists(member),
-            is_staff=Exists(staff), in_group=Exists(in_group),
+            is_staff=Exists(staff), is_custodian=Exists(custodian), in_group=Exists(in_group),
             my_response=Subquery(mine.values("response")[:1]),
         )
         .filter(Q(is_accepted=True, group__isnull=True) | Q(is_accepted=True, in_group=True)
@@ -178,6 +189,20 @@ def sessions_of_person(user) -> QuerySet[Session]:
         .select_related("program__organization")
         .order_by("starts_at", "id")
     )
+
+
+def person_access(session: Session) -> ProgramAccess:
+    """The ProgramAccess of the person a `sessions_of_person` row was read for, from its
+    annotations (no query)."""
+    role = (Role.OWNER if session.is_staff else Role.CUSTODIAN if session.is_custodian
+            else Role.FACILITATOR if session.is_facilitating else None)
+    return _PersonRowAccess(user_id=None, role=role, is_accepted=session.is_accepted)
+
+
+@dataclass(frozen=True)
+class _PersonRowAccess(ProgramAccess):
+    def is_facilitator(self, session: Session) -> bool:
+        return bool(session.is_facilitating)
 
 
 def split_upcoming(sessions) -> tuple[list[Session], list[Session]]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.csv_export import csv_response
 from core.errors import Conflict
-from dialogues import services
+from dialogues import services, venue
 from dialogues.calendar import feed_ics, ics_response, session_ics
 from dialogues.forms import (
     AttendanceForm,
@@ -32,6 +32,7 @@ from dialogues.selectors import (
     headcount_by_side,
     outcomes_of,
     own_rsvp,
+    person_access,
     program_access,
     sessions_of_person,
     sessions_of_program,
@@ -74,7 +75,7 @@ def _save_form(form, save):
 def program_sessions(request, program_id):
     program = _program(request, program_id)
     access = program_access(request.user, program)
-    sessions = list(sessions_of_program(program))
+    sessions = venue.show_all(sessions_of_program(program), lambda s: access)
     today = timezone.localdate()
     days = [(day, by_group(list(items))) for day, items in
             groupby(sessions, key=lambda s: timezone.localtime(s.starts_at).date())]
@@ -167,6 +168,7 @@ def session_cancel(request, pk):
 def session_detail(request, pk):
     session = _session(request, pk)
     access = program_access(request.user, session.program)
+    venue.show(session, access.venue(session))
     rsvp = own_rsvp(request.user, session)
     context = {
         "session": session, "program": session.program, "access": access, "rsvp": rsvp,
@@ -260,7 +262,7 @@ def session_attendees_csv(request, pk):
 def session_calendar(request, pk):
     session = _session(request, pk)
     access = program_access(request.user, session.program)
-    return ics_response(session_ics(session, with_link=access.can_see_link(session)),
+    return ics_response(session_ics(venue.show(session, access.venue(session))),
                         f"session-{session.pk}.ics")
 
 
@@ -269,7 +271,8 @@ def session_calendar(request, pk):
 
 @login_required
 def my_sessions(request):
-    upcoming, past = split_upcoming(sessions_of_person(request.user))
+    upcoming, past = split_upcoming(venue.show_all(sessions_of_person(request.user),
+                                                   person_access))
     feed = CalendarFeed.objects.filter(user=request.user).first()
     feed = feed or services.calendar_feed_get_or_create(user=request.user)
     feed_url = request.build_absolute_uri(reverse("calendar-feed", args=[feed.token]))
@@ -288,7 +291,8 @@ def calendar_feed_revoke(request):
 
 def calendar_feed(request, token):
     feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
-    sessions = sessions_of_person(feed.user).select_related("program")
+    sessions = venue.show_all(sessions_of_person(feed.user).select_related("program"),
+                              person_access)
     # A calendar app fetches the feed without a session: it speaks its owner's language.
     with translation.override(feed.user.language):
         content = feed_ics(sessions, name=_("Parley sessions"))

@@ -15,6 +15,10 @@ VERBS = {
     "account.erased": _("Erased an account"),
     "application.accepted": _("Accepted an application"),
     "application.declined": _("Declined an application"),
+    "application.guardian_consent_given": _("A guardian consented to an application"),
+    "application.guardian_consent_refused": _("A guardian refused an application"),
+    "application.guardian_consent_requested": _("Asked a guardian to consent to an "
+                                                "application"),
     "application.promoted": _("Moved an application up from the waitlist"),
     "application.submitted": _("Submitted an application"),
     "application.waitlisted": _("Put an application on the waitlist"),

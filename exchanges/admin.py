@@ -86,6 +86,11 @@ class ApplicationAdmin(admin.ModelAdmin):
     raw_id_fields = ["applicant", "program", "side"]
     readonly_fields = ["reveal_link"]
     date_hierarchy = "created_at"
+    # The guardian's answer is theirs: shown, never edited here; the link's nonce and
+    # hash are not shown at all.
+    exclude = ["guardian_token_nonce", "guardian_token_hash"]
+    readonly_fields = ["guardian_consent", "guardian_name", "guardian_answered_at",
+                       "guardian_link_expires_at"]
 
     def get_urls(self):
         return [path("<int:pk>/reveal/", self.admin_site.admin_view(self.reveal_view),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from exchanges.api import invitations, organizations, views
+from exchanges.api import guardians, invitations, organizations, views
 from exchanges.identity import api as identity_api
 
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
          name="api-invitation-accept"),
     path("invitations/<str:token>/decline/", invitations.InvitationDeclineView.as_view(),
          name="api-invitation-decline"),
+    path("guardian-consent/<str:token>/", guardians.GuardianConsentView.as_view(),
+         name="api-guardian-consent"),
     path("programs/", views.ProgramListView.as_view(), name="api-programs"),
     path("programs/<int:pk>/", views.ProgramDetailView.as_view(), name="api-program"),
     path("programs/<int:pk>/publish/", views.ProgramPublishView.as_view(),

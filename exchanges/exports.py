@@ -38,7 +38,8 @@ def applications_export_logged(*, program: Program, actor: User) -> list[list[st
     )
     header = [_("side"), _("display name"), _("email"), _("legal name"), _("institution"),
               _("date of birth"), _("status"), _("applied at"), _("decided at"),
-              _("motivation")]
+              _("motivation"), _("guardian's email"), _("guardian's consent"),
+              _("guardian's name"), _("guardian answered at")]
     with transaction.atomic():
         rows = [
             [
@@ -49,6 +50,11 @@ def applications_export_logged(*, program: Program, actor: User) -> list[list[st
                 application.created_at.isoformat(),
                 application.decided_at.isoformat() if application.decided_at else "",
                 application.motivation,
+                application.guardian_email,
+                application.guardian_consent or "",
+                application.guardian_name,
+                application.guardian_answered_at.isoformat()
+                if application.guardian_answered_at else "",
             ]
             for application in applications
         ]

@@ -8,15 +8,20 @@ from django.utils.translation import gettext_lazy as _
 from core.validity import validate_date
 from exchanges.activity import verb_label
 from exchanges.models import (
+    MAX_GUARDIAN_CONSENT_AGE,
     MAX_PROGRAM_CAPACITY,
     MAX_RETENTION_DAYS,
+    MAX_VENUE_DISCLOSURE_HOURS,
+    MIN_GUARDIAN_CONSENT_AGE,
     ActivityLog,
     ApplicationStatus,
     Balance,
+    GuardianConsent,
     ProgramKind,
     Role,
 )
 from exchanges.services import SideSpec
+from exchanges.services.guardians import age_on
 from participants.forms import (
     LocalTimeField,
     add_service_errors,  # noqa: F401 - re-exported for views
@@ -92,6 +97,22 @@ class ProgramForm(forms.Form):
         help_text=_("Counted from the program's end. Leave empty to keep it until people erase "
                     "their own accounts. Anonymous counts are always kept."),
     )
+    venue_disclosure_hours = forms.IntegerField(
+        label=_("Disclose each session's place and link (hours before it starts)"),
+        required=False, min_value=0, max_value=MAX_VENUE_DISCLOSURE_HOURS,
+        help_text=_("For programs where meeting places must stay secret: until then only "
+                    "the organization's staff, custodians and the session's facilitators see "
+                    "the place and the online link, on every page, calendar and reminder. "
+                    "0 to 720 hours; leave empty to show them at once."),
+    )
+    guardian_consent_under = forms.IntegerField(
+        label=_("Guardian's consent for applicants younger than (years)"),
+        required=False, min_value=MIN_GUARDIAN_CONSENT_AGE, max_value=MAX_GUARDIAN_CONSENT_AGE,
+        help_text=_("Applicants then give their date of birth; those younger than this on the "
+                    "program's first day name a parent or guardian, who is emailed a link to "
+                    "consent or refuse. You can accept them only after consent. Leave empty "
+                    "when no consent is needed."),
+    )
 
     def __init__(self, *args, sides=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,9 +161,45 @@ class ApplyForm(forms.Form):
         help_text=_("Seen only by the organizers."),
     )
 
-    def __init__(self, *args, program, **kwargs):
+    guardian_email = forms.EmailField(
+        label=_("Your parent's or guardian's email"), max_length=254, required=False,
+        help_text=_("We email them a link to see this program and consent. The organizers "
+                    "can accept you only after they do."),
+    )
+
+    def __init__(self, *args, program, applicant=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["side"].queryset = program.sides.all()
+        # A convenience: the service decides (and refuses without a needed address).
+        self.needs_birth_date = False
+        if program.guardian_consent_under is None:
+            del self.fields["guardian_email"]
+        elif applicant is not None and applicant.is_authenticated:
+            self._fit_guardian_field(program, applicant)
+
+    def _fit_guardian_field(self, program, applicant) -> None:
+        if applicant.birth_date is None:
+            self.needs_birth_date = True
+        elif age_on(applicant.birth_date, program.starts_on) < program.guardian_consent_under:
+            self.fields["guardian_email"].required = True
+        else:
+            del self.fields["guardian_email"]
+
+    def service_fields(self) -> dict:
+        return {"side": self.cleaned_data["side"],
+                "motivation": self.cleaned_data["motivation"],
+                "guardian_email": self.cleaned_data.get("guardian_email", "")}
+
+
+class GuardianDecisionForm(forms.Form):
+    """The guardian's answer: their name, and the button they press (consent or refuse)."""
+
+    guardian_name = forms.CharField(
+        label=_("Your name"), max_length=200,
+        help_text=_("As the applicant's parent or guardian. It is kept with your answer and "
+                    "shown to the program's organizers."),
+    )
+    decision = forms.ChoiceField(choices=GuardianConsent.choices[1:], widget=forms.HiddenInput)
 
 
 class CatalogueFilterForm(forms.Form):

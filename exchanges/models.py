@@ -16,6 +16,18 @@ from django.utils.translation import gettext_lazy as _
 from core.validity import day_end, validate_date, validate_instant
 
 
+def link_token(purpose: str, nonce: str) -> str:
+    """An emailed link's token: derived from a random nonce with the site's secret key, so
+    the database holds neither the token nor anything that gives it without that key."""
+    digest = salted_hmac(purpose, nonce, algorithm="sha256").digest()
+    return urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def hash_link_token(token: str) -> str:
+    """What the database stores to find a link's row: a hash of its token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class Role(models.TextChoices):
     OWNER = "owner", _("owner")
     COORDINATOR = "coordinator", _("coordinator")
@@ -187,12 +199,11 @@ class Membership(models.Model):
         """The link's token, derived from a random nonce with the site's secret key: the
         database holds neither the token nor anything that gives it without that key,
         and the email built later from the outbox still gets the same link."""
-        digest = salted_hmac("parley.invitation", self.token_nonce, algorithm="sha256").digest()
-        return urlsafe_b64encode(digest).rstrip(b"=").decode()
+        return link_token("parley.invitation", self.token_nonce)
 
     @staticmethod
     def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+        return hash_link_token(token)
 
 
 class ProgramKind(models.TextChoices):
@@ -219,6 +230,8 @@ class Balance(models.TextChoices):
 
 MAX_PROGRAM_CAPACITY = 100_000
 MAX_RETENTION_DAYS = 36_500
+MAX_VENUE_DISCLOSURE_HOURS = 720
+MIN_GUARDIAN_CONSENT_AGE, MAX_GUARDIAN_CONSENT_AGE = 1, 25
 # Applications may close until the program's last day has ended everywhere on Earth:
 # the latest zone (UTC-12) ends it last. Programs have no timezone of their own.
 LAST_ZONE_ON_EARTH = "Etc/GMT+12"
@@ -258,6 +271,19 @@ class Program(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_DAYS)],
     )
+    venue_disclosure_hours = models.PositiveIntegerField(
+        _("disclose each session's place and link this many hours before it starts"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_VENUE_DISCLOSURE_HOURS)],
+    )
+    guardian_consent_under = models.PositiveIntegerField(
+        _("applicants younger than this need a guardian's consent"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_GUARDIAN_CONSENT_AGE),
+                    MaxValueValidator(MAX_GUARDIAN_CONSENT_AGE)],
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -282,6 +308,18 @@ class Program(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(balance__in=Balance.values), name="program_balance_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(venue_disclosure_hours__isnull=True)
+                | models.Q(venue_disclosure_hours__gte=0,
+                           venue_disclosure_hours__lte=MAX_VENUE_DISCLOSURE_HOURS),
+                name="program_venue_disclosure_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(guardian_consent_under__isnull=True)
+                | models.Q(guardian_consent_under__gte=MIN_GUARDIAN_CONSENT_AGE,
+                           guardian_consent_under__lte=MAX_GUARDIAN_CONSENT_AGE),
+                name="program_guardian_consent_age_range",
             ),
         ]
         indexes = [models.Index(fields=["status", "starts_on"], name="program_status_start")]
@@ -352,8 +390,18 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
+class GuardianConsent(models.TextChoices):
+    PENDING = "pending", _("waiting for the guardian")
+    GIVEN = "given", _("given by the guardian")
+    REFUSED = "refused", _("refused by the guardian")
+
+
+GUARDIAN_LINK_DAYS = 30
+
+
 class Application(models.Model):
     Status = ApplicationStatus
+    Consent = GuardianConsent
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="applications")
     side = models.ForeignKey(Side, on_delete=models.PROTECT, related_name="applications")
@@ -372,6 +420,19 @@ class Application(models.Model):
                                   validators=[MaxLengthValidator(4000)])
     created_at = models.DateTimeField(_("applied at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Guardian consent (exchanges/services/guardians.py): null where none is needed. The
+    # link's token is derived from the nonce (see link_token); only its hash is stored.
+    guardian_email = models.EmailField(_("guardian's email"), max_length=254, blank=True)
+    guardian_consent = models.CharField(
+        _("guardian's consent"), max_length=10, choices=GuardianConsent.choices,
+        null=True, blank=True,
+    )
+    guardian_name = models.CharField(_("guardian's name"), max_length=200, blank=True)
+    guardian_answered_at = models.DateTimeField(_("guardian answered at"), null=True,
+                                                blank=True)
+    guardian_link_expires_at = models.DateTimeField(null=True, blank=True)
+    guardian_token_nonce = models.CharField(max_length=64, blank=True)
+    guardian_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("application")
@@ -387,6 +448,11 @@ class Application(models.Model):
                 condition=models.Q(status__in=ApplicationStatus.values),
                 name="application_status_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(guardian_consent__isnull=True)
+                | models.Q(guardian_consent__in=GuardianConsent.values),
+                name="application_guardian_consent_valid",
+            ),
         ]
         indexes = [
             models.Index(fields=["program", "side", "status"], name="application_seat_count"),
@@ -394,6 +460,27 @@ class Application(models.Model):
 
     def __str__(self):
         return f"{self.applicant} → {self.program} ({self.side}, {self.status})"
+
+    @property
+    def guardian_token(self) -> str:
+        return link_token("parley.guardian-consent", self.guardian_token_nonce)
+
+    @property
+    def needs_guardian_consent(self) -> bool:
+        """Accepting waits for a guardian who has not (yet) consented."""
+        return self.guardian_consent not in (None, GuardianConsent.GIVEN)
+
+    @property
+    def guardian_link_status(self) -> str:
+        """What the guardian's link says: pending, given, refused, expired or closed (the
+        application was withdrawn or declined before the guardian answered)."""
+        if self.guardian_consent != GuardianConsent.PENDING:
+            return self.guardian_consent or "closed"
+        if self.status in (ApplicationStatus.WITHDRAWN, ApplicationStatus.DECLINED):
+            return "closed"
+        if self.guardian_link_expires_at and self.guardian_link_expires_at <= timezone.now():
+            return "expired"
+        return GuardianConsent.PENDING
 
 
 class ActivityLog(models.Model):

@@ -7,7 +7,15 @@ sending, that what the notice says is still true.
 
 from django.utils.translation import gettext_lazy as _
 
-from exchanges.models import Application, ApplicationStatus, Membership, Program
+from exchanges.models import (
+    Application,
+    ApplicationStatus,
+    GuardianConsent,
+    Membership,
+    Program,
+)
+from exchanges.selectors import is_staff_of
+from exchanges.services.guardians import REFUSED_NOTICE, REQUEST_NOTICE
 from exchanges.services.invitations import INVITATION_NOTICE
 from participants.models import Notification
 from participants.outbox import kinds
@@ -67,9 +75,52 @@ def build_invitation(notification: Notification) -> kinds.Email:
     })
 
 
+def _guardian_application(notification: Notification) -> Application:
+    application = (
+        Application.objects.select_related("program__organization")
+        .filter(pk=notification.context.get("application"))
+        .first()
+    )
+    if application is None:
+        raise kinds.NotRelevant("the application no longer exists")
+    return application
+
+
+def build_guardian_consent_request(notification: Notification) -> kinds.Email:
+    """To the guardian's address: the program and the link, not the applicant's name (an
+    address can be mistyped; the page behind the link names them)."""
+    application = _guardian_application(notification)
+    if application.guardian_link_status != GuardianConsent.PENDING:
+        raise kinds.NotRelevant("the guardian's link no longer works")
+    return kinds.render_email(REQUEST_NOTICE, {
+        "recipient": None,
+        "program": application.program,
+        "organization": application.program.organization,
+        "expires_at": application.guardian_link_expires_at,
+        "path": f"/guardian-consent/{application.guardian_token}/",
+    })
+
+
+def build_guardian_consent_refused(notification: Notification) -> kinds.Email:
+    application = _guardian_application(notification)
+    if application.guardian_consent != GuardianConsent.REFUSED:
+        raise kinds.NotRelevant("the guardian's answer is no longer a refusal")
+    if not is_staff_of(notification.recipient, application.program.organization_id):
+        raise kinds.NotRelevant("the recipient no longer runs the program")
+    return kinds.render_email(REFUSED_NOTICE, {
+        "recipient": notification.recipient,
+        "program": application.program,
+        "organization": application.program.organization,
+    })
+
+
 def register() -> None:
     kinds.register_about("program", program_titles)
     for kind, (label, _required) in APPLICATION_NOTICES.items():
         kinds.register(kind, label=label, build=build_application_notice, optional=False)
     kinds.register(INVITATION_NOTICE, label=_("Invitation to join an organization"),
                    build=build_invitation, optional=False)
+    kinds.register(REQUEST_NOTICE, label=_("A guardian's consent asked"),
+                   build=build_guardian_consent_request, optional=False)
+    kinds.register(REFUSED_NOTICE, label=_("A guardian refused consent"),
+                   build=build_guardian_consent_refused, optional=False)

@@ -17,6 +17,7 @@ from exchanges.models import (
     Membership,
     Role,
 )
+from exchanges.services.guardians import erase_guardian_data
 from participants import protection
 from participants.models import User
 from participants.privacy import ERASED_DISPLAY_NAME
@@ -33,7 +34,10 @@ def export_applications(user: User) -> list[dict]:
     return [
         {"id": a.pk, "program": a.program.title, "organization": a.program.organization.name,
          "side": a.side.name, "status": a.status, "motivation": a.motivation,
-         "created_at": _iso(a.created_at), "decided_at": _iso(a.decided_at)}
+         "created_at": _iso(a.created_at), "decided_at": _iso(a.decided_at),
+         "guardian_email": a.guardian_email or None, "guardian_consent": a.guardian_consent,
+         "guardian_name": a.guardian_name or None,
+         "guardian_answered_at": _iso(a.guardian_answered_at)}
         for a in Application.objects.filter(applicant=user)
         .select_related("program__organization", "side").order_by("created_at", "id")
     ]
@@ -110,6 +114,7 @@ def erase(user: User) -> None:
     ActivityLog.objects.filter(about & Q(data__has_key="email")).update(data={})
     ActivityLog.objects.filter(actor=user).update(ip_address=None)
     Application.objects.filter(applicant=user).update(motivation="")
+    erase_guardian_data(user)
     for membership in Membership.objects.filter(user=user):
         membership_end(membership, actor=user)
 

@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 
 from exchanges import two_factor
 from exchanges.identity import views as identity_views
-from exchanges.views import invitations, organizations, programs
+from exchanges.views import guardians, invitations, organizations, programs
 
 exchange_patterns = ([
     path("programs/", programs.program_list, name="program-list"),
@@ -31,6 +31,7 @@ exchange_patterns = ([
     path("orgs/<slug:slug>/members/<int:pk>/remove/", organizations.member_remove,
          name="member-remove"),
     path("orgs/<slug:slug>/programs/new/", programs.program_create, name="program-create"),
+    path("guardian-consent/<str:token>/", guardians.guardian_consent, name="guardian-consent"),
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),
     path("invitations/<str:token>/accept/", invitations.invitation_accept,
          name="invitation-accept"),

@@ -68,6 +68,7 @@ class World:
     sessions: dict
     feeds: dict = field(default_factory=dict)
     invitation: object = None
+    minor_application: object = None
 
 
 def build_world() -> World:
@@ -129,9 +130,18 @@ def build_world() -> World:
     evaluation_services.survey_respond(
         program=program, wave_name="pre", user=people["q"], consent=True,
         answers={"thermometer.1": 40, "trust.1": 2, "trust.2": 3, "trust.3": 2})
+    # A second program asks a guardian's consent: a minor's application waits for it.
+    youth = program_with_sides("Up", "Down", organization=org, title="Youth bridges",
+                               guardian_consent_under=18)
+    minor = UserFactory(display_name="Mirela", email="m-secret@example.org",
+                        legal_name="Legal Minorname", birth_date=youth.starts_on.replace(
+                            year=youth.starts_on.year - 14))
+    minor_application = services.application_submit(
+        program=youth, side=youth.sides.first(), applicant=minor,
+        guardian_email="guardian-secret@example.net")
     return World(people=people, org=org, other_org=other_org, program=program,
                  applications=applications, sessions=sessions, feeds=feeds,
-                 invitation=invitation)
+                 invitation=invitation, minor_application=minor_application)
 
 
 @pytest.fixture
@@ -212,6 +222,8 @@ ROWS = [
     Row("exchanges:org-activity", lambda w: "/orgs/alpha/activity/"),
     Row("exchanges:program-create", lambda w: "/orgs/alpha/programs/new/"),
     Row("exchanges:invitation", lambda w: f"/invitations/{w.invitation.token}/"),
+    Row("exchanges:guardian-consent",
+        lambda w: f"/guardian-consent/{w.minor_application.guardian_token}/"),
     Row("program-sessions", lambda w: f"/programs/{w.program.pk}/sessions/"),
     Row("session-new", lambda w: f"/programs/{w.program.pk}/sessions/new/"),
     *_each_session("session-detail", "/sessions/{}/"),
@@ -243,6 +255,8 @@ ROWS = [
     Row("api-members", lambda w: "/api/v1/organizations/alpha/members/"),
     Row("api-members", lambda w: "/api/v1/organizations/beta/members/"),
     Row("api-invitation", lambda w: f"/api/v1/invitations/{w.invitation.token}/"),
+    Row("api-guardian-consent",
+        lambda w: f"/api/v1/guardian-consent/{w.minor_application.guardian_token}/"),
     Row("api-programs", lambda w: "/api/v1/programs/"),
     Row("api-program", lambda w: f"/api/v1/programs/{w.program.pk}/"),
     Row("api-program-applications",
@@ -543,6 +557,14 @@ def _email_context(world: World, kind: str, rule: str) -> tuple[object, dict]:
                                    "new_email": "p-new-address@example.org"}
     if kind == "password_reset":
         return world.people["p"], {}
+    if kind == "guardian_consent_request":  # to the guardian's address
+        application = world.minor_application
+        return application.guardian_email, {"application": application.pk}
+    if kind == "guardian_consent_refused":  # to the program's staff
+        youth = world.minor_application.program
+        refused = ApplicationFactory(program=youth, side=youth.sides.last(),
+                                     guardian_consent="refused", guardian_name="A Guardian")
+        return world.people["owner"], {"application": refused.pk}
     if kind in ("survey_invitation", "survey_reminder"):
         pre = Wave.objects.get(evaluation__program=program, name="pre")
         return world.people["p"], {"program": program.pk, "wave": pre.pk}
@@ -662,3 +684,87 @@ def test_no_view_is_logged_for_those_who_see_no_personal_data(world, viewer):
     client.get(f"/api/v1/applications/{application.pk}/")
 
     assert _views() == []
+
+
+# --- The guardian's link: the program and a display name, nothing else -------------------
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("prefix", ["", "/api/v1"])
+def test_the_guardians_link_shows_only_the_minors_display_name(world, viewer, prefix):
+    application = world.minor_application
+    minor = application.applicant
+
+    response = client_as(world, viewer).get(
+        f"{prefix}/guardian-consent/{application.guardian_token}/")
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert minor.display_name in text and "Youth bridges" in text
+    for secret in (minor.email, minor.legal_name, minor.birth_date.isoformat(),
+                   application.guardian_email):
+        assert secret not in text
+
+
+def test_the_guardians_email_is_shown_to_the_applicant_and_staff_only(world):
+    application = world.minor_application
+    url = f"/api/v1/applications/{application.pk}/"
+    shown = {}
+
+    for viewer in VIEWERS:
+        response = client_as(world, viewer).get(url)
+        shown[viewer] = application.guardian_email in response.content.decode()
+
+    assert shown == {viewer: viewer in STAFF_OF_A for viewer in VIEWERS}
+    minor_client = Client()
+    minor_client.force_login(application.applicant)
+    assert application.guardian_email in minor_client.get(url).content.decode()
+
+
+# --- Late venue disclosure: before it, only staff and facilitators see the venue ----------
+
+PLACE = "Safehouse Lane 12"
+LINK = "https://meet.example/x"
+SEES_VENUE_EARLY = ("owner", "coordinator", "facilitator")  # the world's facilitator runs all
+
+
+def _withhold_venue(world: World) -> None:
+    world.program.venue_disclosure_hours = 24  # the world's sessions start in a week
+    world.program.save()
+    for session in world.sessions.values():
+        session.location = PLACE
+        session.save()
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_before_disclosure_no_page_or_endpoint_shows_the_venue(world, viewer):
+    _withhold_venue(world)
+    client = client_as(world, viewer)
+    problems, seen = [], set()
+
+    for row in ROWS:
+        response = getattr(client, row.method)(row.url(world))
+        body = b"".join(response).decode("utf-8", "replace")
+        shown = {value for value in (PLACE, LINK) if value in body}
+        seen |= shown
+        if shown and viewer not in SEES_VENUE_EARLY:
+            problems.append(f"{row.name} {row.url(world)} shows {shown} to {viewer}")
+
+    assert problems == []
+    assert (seen == {PLACE, LINK}) == (viewer in SEES_VENUE_EARLY)
+
+
+def test_before_disclosure_no_email_carries_the_venue(world):
+    _withhold_venue(world)
+    Notification.objects.filter(kind="session_reminder").update(
+        due_at=timezone.now() - timedelta(minutes=1))
+
+    dispatch.dispatch_outbox()
+
+    reminders = [m for m in mail.outbox if "Reminder" in m.subject]
+    assert len(reminders) == len(RULES) * len(SUBJECTS)
+    for message in reminders:
+        parts = [message.subject, message.body, *(c for c, _m in message.alternatives),
+                 *(a[1].decode() if isinstance(a[1], bytes) else a[1]
+                   for a in message.attachments)]
+        assert [v for v in (PLACE, LINK) if v in "\n".join(parts)] == [], message.subject

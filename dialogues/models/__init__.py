@@ -120,6 +120,12 @@ class Session(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        if getattr(self, "venue_masked", False):
+            raise RuntimeError("This session was prepared for a viewer (dialogues.venue.show); "
+                               "load it again to change it.")
+        super().save(*args, **kwargs)
+
     @classmethod
     def from_db(cls, db, field_names, values):
         session = super().from_db(db, field_names, values)
@@ -183,6 +189,13 @@ class Session(models.Model):
                 "A session ends by the end of its program's last day, %(end)s (in %(zone)s)."
             ) % dates}
         return {}
+
+    @property
+    def venue_disclosed_at(self) -> datetime | None:
+        """When participants are shown the place and link (None: at once)."""
+        from dialogues.venue import disclosed_at
+
+        return disclosed_at(self)
 
     @property
     def effective_status(self) -> str:

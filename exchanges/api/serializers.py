@@ -14,6 +14,7 @@ from rest_framework import serializers
 from core.api import (
     MAX_ID,
     BooleanField,
+    EmailField,
     IntegerField,
     PrimaryKeyRelatedField,
     SlugField,
@@ -23,6 +24,7 @@ from core.api import (
 from exchanges.models import (
     PROTECTED_APPLICANT_FIELDS,
     Application,
+    GuardianConsent,
     Membership,
     MembershipStatus,
     Program,
@@ -181,6 +183,7 @@ class ProgramSerializer(serializers.ModelSerializer):
             "id", "organization", "title", "kind", "summary", "description", "location",
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
             "balance", "status", "sides", "created_at", "retention_days",
+            "venue_disclosure_hours", "guardian_consent_under",
         ]
         read_only_fields = fields
 
@@ -221,11 +224,18 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
         fields = [
             "organization", "title", "kind", "summary", "description", "location",
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
-            "balance", "sides", "retention_days",
+            "balance", "sides", "retention_days", "venue_disclosure_hours",
+            "guardian_consent_under",
         ]
         extra_kwargs = {
             "starts_on": {"help_text": _("In the years 1900–2200.")},
             "ends_on": {"help_text": _("Not before starts_on; in the years 1900–2200.")},
+            "venue_disclosure_hours": {"help_text": _(
+                "0–720, or null. Each session's place and online link are hidden from "
+                "participants and the public until this many hours before it starts.")},
+            "guardian_consent_under": {"help_text": _(
+                "An age from 1 to 25, or null. Applicants younger than this on starts_on "
+                "name a guardian, who must consent before they can be accepted.")},
         }
         # The rules across fields and rows live in services; only shape is checked here.
         validators: list = []
@@ -260,15 +270,29 @@ class ApplicantSerializer(serializers.Serializer):
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    """Seen by the applicant and the program's staff only, guardian fields included."""
+
     applicant = serializers.SerializerMethodField()
     created_at = TimeField(read_only=True)
     decided_at = TimeField(read_only=True, allow_null=True)
+    guardian_consent = serializers.ChoiceField(
+        choices=GuardianConsent.choices, allow_null=True, read_only=True,
+        help_text=_("Null where no guardian's consent is needed."))
+    guardian_email = serializers.SerializerMethodField()
+    guardian_name = serializers.CharField(read_only=True, allow_blank=True, help_text=_(
+        "The name the guardian gave with their answer."))
+    guardian_answered_at = TimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Application
         fields = ["id", "program", "side", "status", "applicant", "motivation", "created_at",
-                  "decided_at"]
+                  "decided_at", "guardian_consent", "guardian_email", "guardian_name",
+                  "guardian_answered_at"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.EmailField(allow_null=True))
+    def get_guardian_email(self, application: Application) -> str | None:
+        return application.guardian_email or None
 
     @extend_schema_field(ApplicantSerializer)
     def get_applicant(self, application: Application) -> dict:
@@ -288,5 +312,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
 class ApplicationCreateSerializer(serializers.Serializer):
     side = PrimaryKeyRelatedField(queryset=Side.objects.all())
     motivation = TextField(max_length=4000, allow_blank=True, required=False)
+    guardian_email = EmailField(max_length=254, allow_blank=True, required=False, help_text=_(
+        "Required when the program sets guardian_consent_under and the applicant is younger "
+        "than that on starts_on; ignored otherwise."))
 
 

@@ -305,7 +305,8 @@ class ApplicationActionView(generics.GenericAPIView):
 @extend_schema_view(post=extend_schema(
     request=None,
     responses={200: ApplicationSerializer,
-               409: conflict("capacity_full", "side_full", "invalid_transition")}))
+               409: conflict("capacity_full", "side_full", "invalid_transition",
+                             "guardian_consent_required")}))
 class ApplicationAcceptView(ApplicationActionView):
     service = services.application_accept
 

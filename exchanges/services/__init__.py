@@ -16,6 +16,10 @@ from exchanges.services.applications import (
     seats_per_side,
     side_seats,
 )
+from exchanges.services.guardians import (
+    application_by_guardian_token,
+    guardian_consent_decide,
+)
 from exchanges.services.invitations import (
     invitation_accept,
     invitation_by_token,
@@ -44,7 +48,8 @@ from exchanges.services.programs import (
 __all__ = [
     "PROGRAM_FIELDS", "TRANSITIONS", "SideSeats", "SideSpec", "application_accept",
     "application_decline", "application_submit", "application_waitlist",
-    "application_withdraw", "invitation_accept", "invitation_by_token", "invitation_decline",
+    "application_withdraw", "application_by_guardian_token", "guardian_consent_decide",
+    "invitation_accept", "invitation_by_token", "invitation_decline",
     "invitation_revoke", "membership_change_role", "membership_end", "membership_invite",
     "membership_remove",
     "organization_create", "organization_update", "program_archive", "program_close",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,11 +18,13 @@ from exchanges.models import (
     Application,
     ApplicationStatus,
     Balance,
+    GuardianConsent,
     Program,
     ProgramStatus,
     Side,
 )
 from exchanges.selectors import require_staff
+from exchanges.services import guardians
 from exchanges.signals import application_status_changed
 from participants.models import User
 from participants.outbox.services import enqueue
@@ -51,8 +54,11 @@ NOTICE_KIND = {
 
 
 def application_submit(
-    *, program: Program, side: Side, applicant: User, motivation: str = ""
+    *, program: Program, side: Side, applicant: User, motivation: str = "",
+    guardian_email: str = "",
 ) -> Application:
+    """Apply; an applicant younger than the program's `guardian_consent_under` names a
+    guardian, who is sent the consent link in the same transaction."""
     if side.program_id != program.pk:
         raise ValidationError({"side": _("Choose one of this program's sides.")})
     with transaction.atomic():
@@ -61,6 +67,8 @@ def application_submit(
             raise Conflict("already_applied", _("You have already applied to this program."))
         if not program.is_open_for_applications:
             raise Conflict("not_open", _("This program is not open for applications."))
+        guardian_email = guardians.clean_guardian_email(
+            program=program, applicant=applicant, guardian_email=guardian_email)
         application = Application(program=program, side=side, applicant=applicant,
                                   motivation=motivation.strip())
         application.full_clean(exclude=["program", "side", "applicant"],
@@ -74,6 +82,8 @@ def application_submit(
         _notify(application, ApplicationStatus.PENDING)
         log_activity(actor=applicant, verb="application.submitted", target=application,
                      organization_id=program.organization_id, data={"side": side.pk})
+        if guardian_email:
+            guardians.request_consent(application, guardian_email)
     return application
 
 
@@ -115,6 +125,7 @@ def _decide(application: Application, actor: User, to: str) -> Application:
             ) % {"status": application.get_status_display(),
                  "to": ApplicationStatus(to).label})
         if to == ApplicationStatus.ACCEPTED:
+            guardians.ensure_consent_allows_accepting(application)
             _ensure_seat(program, application.side_id)
         previous = _set_status(application, to, actor)
         if previous == ApplicationStatus.ACCEPTED:
@@ -221,8 +232,10 @@ def _fill_free_seats(program: Program, actor: User, freed_side_id: int | None = 
     """
     accepted = _accepted_by_side(program)
     side_count = program.sides.count()
+    # A minor whose guardian has not consented is never promoted: that would accept them.
     waitlist = (
         Application.objects.filter(program=program, status=ApplicationStatus.WAITLISTED)
+        .filter(Q(guardian_consent__isnull=True) | Q(guardian_consent=GuardianConsent.GIVEN))
         .select_related("applicant", "program")
         .order_by("created_at", "id")
     )

@@ -29,6 +29,7 @@ from participants.models import User
 PROGRAM_FIELDS = (
     "title", "kind", "summary", "description", "location", "is_online", "starts_on",
     "ends_on", "applications_close_at", "capacity", "balance", "retention_days",
+    "venue_disclosure_hours", "guardian_consent_under",
 )
 
 

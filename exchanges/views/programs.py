@@ -79,7 +79,7 @@ def program_list(request):
 
 def program_detail(request, pk):
     program = get_object_or_404(programs_visible_to(request.user), pk=pk)
-    return _render_detail(request, program, ApplyForm(program=program))
+    return _render_detail(request, program, ApplyForm(program=program, applicant=request.user))
 
 
 def _render_detail(request, program, form, status=200):
@@ -101,21 +101,25 @@ def _render_detail(request, program, form, status=200):
 @require_POST
 def program_apply(request, pk):
     program = get_object_or_404(programs_visible_to(request.user), pk=pk)
-    form = ApplyForm(request.POST, program=program)
+    form = ApplyForm(request.POST, program=program, applicant=request.user)
     if not form.is_valid():
         return _render_detail(request, program, form)
     try:
-        services.application_submit(
-            program=program, side=form.cleaned_data["side"], applicant=request.user,
-            motivation=form.cleaned_data["motivation"],
-        )
+        application = services.application_submit(
+            program=program, applicant=request.user, **form.service_fields())
     except ValidationError as error:
         add_service_errors(form, error)
         return _render_detail(request, program, form)
     except Conflict as conflict:
         form.add_error(None, conflict.message)
         return _render_detail(request, program, form)
-    messages.success(request, _("Your application was sent. The organizers will let you know."))
+    if application.guardian_consent:
+        messages.success(request, _("Your application was sent. We emailed your guardian a "
+                                    "link to consent; the organizers can accept you once "
+                                    "they have."))
+    else:
+        messages.success(request, _("Your application was sent. The organizers will let you "
+                                    "know."))
     return redirect("exchanges:my-programs")
 
 

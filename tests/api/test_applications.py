@@ -38,6 +38,8 @@ def test_application_submit_is_pending(bob, published):
         "id": application.pk, "program": published.pk, "side": north.pk, "status": "pending",
         "applicant": {"id": bob.pk, "display_name": "Bob"}, "motivation": "To meet people.",
         "created_at": z(application.created_at), "decided_at": None,
+        "guardian_consent": None, "guardian_email": None, "guardian_name": "",
+        "guardian_answered_at": None,
     }
     assert list(Notification.objects.values_list("kind", "recipient")) == [
         ("application_received", bob.pk)]

@@ -134,6 +134,8 @@ RUNNERS_ON_PUBLISHED = (401, 403, 403, 403, 200, 200, 200, 403)  # staff + assig
 CONFLICT_ON_DRAFT = (401, 404, 404, 404, 403, 409, 409, 404)
 CONFLICT_ON_PUBLISHED = (401, 403, 403, 403, 403, 409, 409, 403)
 DECIDE = {"published": (401, 404, 403, 404, 404, 200, 200, 404)}
+# "minor": a pending application to the published program whose guardian has not answered.
+DECIDE_MINOR = (401, 404, 404, 404, 404, 200, 200, 404)
 SESSION_RUN = {"draft": MEMBERS_ONLY, "published": RUNNERS_ON_PUBLISHED,
                "unassigned": STAFF_ON_PUBLISHED}
 RSVP_CONFLICT = (401, 409, 409, 200, 409, 409, 409, 409)
@@ -217,9 +219,15 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # Applications: the applicant's pending application to the published program
     ("api/v1/applications/<int:pk>/", "GET"): Row(
         {"published": (401, 404, 200, 404, 404, 200, 200, 404)}),
-    ("api/v1/applications/<int:pk>/accept/", "POST"): Row(DECIDE),
-    ("api/v1/applications/<int:pk>/waitlist/", "POST"): Row(DECIDE),
-    ("api/v1/applications/<int:pk>/decline/", "POST"): Row(DECIDE),
+    ("api/v1/applications/<int:pk>/accept/", "POST"): Row(
+        {**DECIDE, "minor": (401, 404, 404, 404, 404, 409, 409, 404)}),  # consent_required
+    ("api/v1/applications/<int:pk>/waitlist/", "POST"): Row({**DECIDE, "minor": DECIDE_MINOR}),
+    ("api/v1/applications/<int:pk>/decline/", "POST"): Row({**DECIDE, "minor": DECIDE_MINOR}),
+    # The guardian's link: anyone holding the token reads it and answers once.
+    ("api/v1/guardian-consent/<str:token>/", "GET"): Row({"minor": _same(200)}),
+    ("api/v1/guardian-consent/<str:token>/", "POST"): Row(
+        {"minor": _same(200)},
+        lambda w, obj: {"decision": "given", "guardian_name": "Grace Guardian"}),
     ("api/v1/applications/<int:pk>/withdraw/", "POST"): Row(
         {"published": (401, 404, 200, 404, 404, 403, 403, 404)}),
     # Sessions
@@ -388,7 +396,7 @@ def test_matrix_has_a_row_for_every_api_endpoint():
 
 
 def test_matrix_rows_name_known_objects_and_every_caller():
-    objects = {"none", "org", "draft", "published", "unassigned"}
+    objects = {"none", "org", "draft", "published", "unassigned", "minor"}
     for row in EXPECTED.values():
         assert set(row.statuses) <= objects
         assert all(len(statuses) == len(CALLERS) for statuses in row.statuses.values())
@@ -450,6 +458,14 @@ def _build_world() -> SimpleNamespace:
 
     invitation = services.membership_invite(organization=org, actor=owner,
                                             email="invited@example.net", role="coordinator")
+    published.guardian_consent_under = 18
+    published.save()
+    minor = UserFactory(display_name="Mina", email="mina@example.org",
+                        birth_date=published.starts_on.replace(year=published.starts_on.year - 14))
+    minor_application = services.application_submit(
+        program=published, side=north, applicant=minor, guardian_email="parent@example.net")
+    published.guardian_consent_under = None
+    published.save()
 
     people = {"participant": participant, "applicant": applicant, "accepted": accepted,
               "facilitator": facilitator, "coordinator": coordinator, "owner": owner,
@@ -463,7 +479,8 @@ def _build_world() -> SimpleNamespace:
             "programs": {"draft": draft.pk, "published": published.pk},
             "sessions": {"draft": draft_session.pk, "published": session.pk,
                          "unassigned": unassigned.pk},
-            "applications": {"published": application.pk},
+            "applications": {"published": application.pk, "minor": minor_application.pk},
+            "guardian-consent": {"minor": minor_application.guardian_token},
             "groups": {"published": group_round.groups.get().pk},
             "number": {"draft": 1, "published": group_round.number},
             "waves": {"draft": "pre", "published": "pre"},

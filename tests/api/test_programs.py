@@ -139,7 +139,7 @@ def test_programs_create_by_coordinator_is_draft(carol, org):
              "pending": 0},
         ],
         "created_at": program.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "retention_days": None,
+        "retention_days": None, "venue_disclosure_hours": None, "guardian_consent_under": None,
     }
     assert program.applications_close_at == datetime(2027, 2, 1, 16, tzinfo=UTC)
     assert ActivityLog.objects.filter(verb="program.created").count() == 1

@@ -70,6 +70,7 @@ def test_post_session_as_coordinator_answers_utc(carol, published, fred):
         "capacity": None, "confidentiality": "chatham_house",
         "ground_rules": services.default_ground_rules("chatham_house"),
         "facilitators": [fred.pk], "group": None, "status": "scheduled",
+        "venue_disclosed_at": None,
     }
 
 

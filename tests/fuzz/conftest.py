@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token
 
 from dialogues.evaluation import services as evaluation_services
 from dialogues.groups import services as group_services
-from exchanges.services import membership_invite
+from exchanges.services import application_submit, membership_invite
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -96,6 +96,12 @@ def _seed_database() -> None:
         ApplicationFactory(program=published, side=south, status="accepted",
                            applicant=UserFactory(display_name="Quinn")),
     ]
+    youth = program_with_sides("Up", "Down", organization=bridges, title="Youth exchange",
+                               guardian_consent_under=18, venue_disclosure_hours=24)
+    minor = UserFactory(display_name="Mira",
+                        birth_date=youth.starts_on.replace(year=youth.starts_on.year - 14))
+    minor_application = application_submit(program=youth, side=youth.sides.first(),
+                                           applicant=minor, guardian_email="g@example.org")
     group_round = group_services.round_create(program=published, actor=owner, size=3)
 
     upcoming = SessionFactory(program=published, title="Upcoming talk", capacity=10,
@@ -128,6 +134,7 @@ def _seed_database() -> None:
         "organizations": ["bridges", "elsewhere"],
         "members": [m.pk for m in memberships] + [invitation.pk],
         "invitations": [invitation.token],
+        "guardian-consent": [minor_application.guardian_token],
         "groups": list(group_round.groups.values_list("pk", flat=True)),
         "rounds": [group_round.number],
         "waves": ["pre", "post", "m1"],

@@ -313,7 +313,9 @@ def test_csv_export_has_rows_and_is_logged(client, alice, program):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["side", "display name", "email", "legal name", "institution",
-                       "date of birth", "status", "applied at", "decided at", "motivation"]
+                       "date of birth", "status", "applied at", "decided at", "motivation",
+                       "guardian's email", "guardian's consent", "guardian's name",
+                       "guardian answered at"]
     assert rows[1][:7] == ["North", "Dana", "dana@example.org", "'=cmd()", "", "", "pending"]
     log = ActivityLog.objects.get(verb="applications.exported")
     assert (log.actor, log.organization_id, log.data) == (alice, program.organization_id,
