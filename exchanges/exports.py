@@ -50,7 +50,7 @@ def applications_export_logged(*, program: Program, actor: User) -> list[list[st
                 application.created_at.isoformat(),
                 application.decided_at.isoformat() if application.decided_at else "",
                 application.motivation,
-                application.guardian_email,
+                application.guardian_email if shown else "",
                 application.guardian_consent or "",
                 application.guardian_name,
                 application.guardian_answered_at.isoformat()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from core.encryption import EncryptedEmailField
 from core.validity import day_end, validate_date, validate_instant
 
 
@@ -43,8 +44,8 @@ READER_ROLES = (*STAFF_ROLES, Role.CUSTODIAN)
 REVEALER_ROLES = (Role.CUSTODIAN,)
 
 # An applicant's fields that identity protection hides from every organization role
-# outside a reveal. Adding a field (e.g. Application.guardian_email) here hides it from
-# every surface that asks `protected_fields_hidden`.
+# outside a reveal, with the application's guardian_email (hidden with them wherever
+# an application is shown to staff).
 PROTECTED_APPLICANT_FIELDS = ("email", "legal_name", "birth_date", "institution")
 
 
@@ -422,7 +423,8 @@ class Application(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     # Guardian consent (exchanges/services/guardians.py): null where none is needed. The
     # link's token is derived from the nonce (see link_token); only its hash is stored.
-    guardian_email = models.EmailField(_("guardian's email"), max_length=254, blank=True)
+    # Encrypted at rest (core.encryption): never filter or sort on it in the database.
+    guardian_email = EncryptedEmailField(_("guardian's email"), max_length=254, blank=True)
     guardian_consent = models.CharField(
         _("guardian's consent"), max_length=10, choices=GuardianConsent.choices,
         null=True, blank=True,

@@ -292,7 +292,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.EmailField(allow_null=True))
     def get_guardian_email(self, application: Application) -> str | None:
-        return application.guardian_email or None
+        program = application.program
+        hidden = (program.organization_id in self.context.get("reader_organizations", ())
+                  and not sees_applicant_personal_data(
+                      self.context["personal_data_organizations"], program))
+        return None if hidden else application.guardian_email or None
 
     @extend_schema_field(ApplicantSerializer)
     def get_applicant(self, application: Application) -> dict:

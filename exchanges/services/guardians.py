@@ -168,7 +168,6 @@ def _tell_staff_of_refusal(application: Application) -> None:
 
 def erase_guardian_data(user: User) -> None:
     """The guardian's address, name and answer go with the applicant's account."""
-    Application.objects.filter(applicant=user).exclude(
-        guardian_consent__isnull=True, guardian_email="").update(
+    Application.objects.filter(applicant=user, guardian_consent__isnull=False).update(
         guardian_email="", guardian_name="", guardian_consent=None, guardian_answered_at=None,
         guardian_token_hash=None, guardian_token_nonce="", guardian_link_expires_at=None)

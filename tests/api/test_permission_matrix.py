@@ -373,6 +373,12 @@ CUSTODIAN: dict[tuple[str, str], dict[str, int]] = {
     ("api/v1/programs/<int:pk>/evaluation/responses.csv", "GET"): {"draft": _R,
                                                                    "published": _R},
 }
+# The minor's application: a custodian decides nothing; the guardian's link works for
+# whoever holds it.
+for _decision in ("accept", "waitlist", "decline"):
+    CUSTODIAN[(f"api/v1/applications/<int:pk>/{_decision}/", "POST")]["minor"] = _R
+CUSTODIAN[("api/v1/guardian-consent/<str:token>/", "GET")] = {"minor": 200}
+CUSTODIAN[("api/v1/guardian-consent/<str:token>/", "POST")] = {"minor": 200}
 # Reveal: only the custodian (with a reason); other staff of bridges 403; everyone else,
 # the applicant included, 404 (refused and logged all the same: tests/exchanges/test_identity).
 EXPECTED[("api/v1/applications/<int:pk>/reveal/", "POST")] = Row(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchanges', '0006_custodian_and_identity_protection'),
+        ('exchanges', '0007_reveal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
