@@ -19,6 +19,8 @@ from exchanges.models import (
 from exchanges.services import SideSpec
 from participants.forms import (
     LocalTimeField,
+    TimezoneField,
+    ZoneSearchInput,
     add_service_errors,  # noqa: F401 - re-exported for views
 )
 from participants.models import User
@@ -81,6 +83,11 @@ class ProgramForm(forms.Form):
     applications_close_at = LocalTimeField(
         label=_("Applications close at"), required=False, widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    timezone = TimezoneField(
+        label=_("Timezone"), widget=ZoneSearchInput(),
+        help_text=_("Where the program happens, e.g. Asia/Nicosia: its sessions are "
+                    "scheduled in this zone unless you choose another."),
     )
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1,
                                   max_value=MAX_PROGRAM_CAPACITY)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from core.validity import day_end, validate_date, validate_instant
+from core.validity import day_end, validate_canonical_timezone, validate_date, validate_instant
 
 
 class Role(models.TextChoices):
@@ -235,6 +235,10 @@ class Program(models.Model):
     capacity = models.PositiveIntegerField(
         _("capacity"),
         validators=[MinValueValidator(1), MaxValueValidator(MAX_PROGRAM_CAPACITY)],
+    )
+    # Where the program happens: its sessions are scheduled in this zone by default.
+    timezone = models.CharField(
+        _("timezone"), max_length=64, default="UTC", validators=[validate_canonical_timezone]
     )
     balance = models.CharField(
         _("balance rule"), max_length=10, choices=Balance.choices, default=Balance.PARITY

@@ -173,7 +173,7 @@ class ProgramSerializer(serializers.ModelSerializer):
         fields = [
             "id", "organization", "title", "kind", "summary", "description", "location",
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
-            "balance", "status", "sides", "created_at", "retention_days",
+            "balance", "status", "sides", "created_at", "retention_days", "timezone",
         ]
         read_only_fields = fields
 
@@ -214,11 +214,14 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
         fields = [
             "organization", "title", "kind", "summary", "description", "location",
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
-            "balance", "sides", "retention_days",
+            "balance", "sides", "retention_days", "timezone",
         ]
         extra_kwargs = {
             "starts_on": {"help_text": _("In the years 1900–2200.")},
             "ends_on": {"help_text": _("Not before starts_on; in the years 1900–2200.")},
+            "timezone": {"help_text": _(
+                "Canonical IANA name (Asia/Nicosia) where the program happens; its sessions "
+                "default to it. Default: the creator's profile timezone.")},
         }
         # The rules across fields and rows live in services; only shape is checked here.
         validators: list = []
