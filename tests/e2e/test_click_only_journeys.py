@@ -60,6 +60,12 @@ def shot(page, name: str) -> None:
     # Nothing on a page may push it sideways on a phone: actions stay within reach.
     width = page.viewport_size["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+    # ...nor hide a control in a table that scrolls sideways.
+    off_screen = page.evaluate("""() => [...document.querySelectorAll(
+        'main button, main a, main select, main input:not([type=hidden])')]
+        .filter(el => el.getClientRects().length && el.getBoundingClientRect().right
+                > window.innerWidth + 1).map(el => el.textContent.trim() || el.name)""")
+    assert off_screen == [], (name, off_screen)
 
 
 def nav(page, name: str) -> None:
