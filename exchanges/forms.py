@@ -85,7 +85,7 @@ class ProgramForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
     timezone = TimezoneField(
-        label=_("Timezone"), widget=ZoneSearchInput(),
+        label=_("Timezone"), widget=ZoneSearchInput(), required=False,
         help_text=_("Where the program happens, e.g. Asia/Nicosia: its sessions are "
                     "scheduled in this zone unless you choose another."),
     )
@@ -130,7 +130,10 @@ class ProgramForm(forms.Form):
         return cleaned
 
     def program_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.fields}
+        fields = {name: self.cleaned_data[name] for name in self.fields}
+        if not fields["timezone"]:
+            del fields["timezone"]  # left empty: the creator's zone, or unchanged
+        return fields
 
     def side_inputs(self):
         """Rows for the template: (index, id, name)."""

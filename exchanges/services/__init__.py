@@ -49,6 +49,6 @@ __all__ = [
     "invitation_revoke", "membership_change_role", "membership_end", "membership_invite",
     "membership_remove",
     "organization_create", "organization_update", "program_archive", "program_close",
-    "program_create", "program_delete", "program_publish", "program_update", "seats_per_side", "unfillable_seats",
-    "side_seats",
+    "program_create", "program_delete", "program_publish", "program_update", "seats_per_side",
+    "side_seats", "unfillable_seats",
 ]
