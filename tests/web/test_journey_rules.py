@@ -352,3 +352,31 @@ def test_demo_data_reads_naturally():
     hours = {s.starts_at.astimezone(ZoneInfo(s.timezone)).hour
              for p in programs for s in p.sessions.all()}
     assert len(hours) >= 3
+
+
+# --- Query counts of the pages touched -----------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [1, 6])
+def test_touched_pages_query_counts_stay_flat(org, alice, facilitator, client, rows,
+                                              django_assert_max_num_queries):
+    draft = program_with_sides(organization=org, status="draft")
+    program = program_with_sides(organization=org)
+    session = SessionFactory(program=program)
+    for _ in range(rows):
+        SessionFactory(program=draft).facilitators.add(facilitator)
+        RSVPFactory(session=session, participant=accepted_participant(program))
+    erase_personal_data(user=RSVP.objects.filter(session=session).first().participant)
+    RSVPFactory(session=session, participant=accepted_participant(program), response="no")
+
+    client.force_login(facilitator)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("program-sessions", args=[draft.pk])).status_code == 200
+    client.force_login(alice)
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("session-detail", args=[session.pk])).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("exchanges:program-detail",
+                                  args=[program.pk])).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("exchanges:org-activity", args=[org.slug])).status_code == 200
