@@ -157,7 +157,7 @@ def test_session_page_offers_no_attendance_buttons_for_an_erased_person(org, ali
     erase_personal_data(user=person)
     client.force_login(alice)
     page = client.get(reverse("session-detail", args=[past.pk])).content.decode()
-    assert "Account erased: not marked" in page
+    assert "account erased: can no longer be marked" in page
     assert f'name="participant" value="{person.pk}"' not in page
 
 
