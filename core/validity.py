@@ -198,5 +198,16 @@ def validate_timezone(value: str) -> None:
         )
 
 
+def validate_canonical_timezone(value: str) -> None:
+    """Stricter than validate_timezone: one of the names people pick from (no old
+    aliases such as US/Eastern or Asia/Nicosia's old spellings)."""
+    if not isinstance(value, str) or value not in canonical_timezones():
+        raise ValidationError(
+            _("%(value)s is not a canonical IANA timezone name (e.g. Asia/Nicosia)."),
+            code="invalid_timezone",
+            params={"value": value},
+        )
+
+
 def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in canonical_timezones()]

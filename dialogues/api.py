@@ -25,6 +25,7 @@ from dialogues.selectors import (
     own_rsvp,
     program_access,
     sessions_of_program,
+    sessions_of_program_for,
     sessions_visible_to,
 )
 from exchanges.api.serializers import conflict
@@ -164,12 +165,12 @@ class ProgramSessionsView(generics.GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no program
             return Session.objects.none()
-        return sessions_of_program(self.program())
+        return sessions_of_program_for(self.request.user, self.program())
 
     @extend_schema(responses=SessionSerializer(many=True))
     def get(self, request, pk):
         program = self.program()
-        page = self.paginate_queryset(sessions_of_program(program))
+        page = self.paginate_queryset(sessions_of_program_for(request.user, program))
         context = {"access": program_access(request.user, program)}
         return self.get_paginated_response(SessionSerializer(page, many=True,
                                                              context=context).data)

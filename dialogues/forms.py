@@ -17,7 +17,7 @@ from dialogues.models import (
     RSVPResponse,
     SessionFormat,
 )
-from participants.forms import TimezoneField
+from participants.forms import TimezoneField, ZoneSearchInput
 from participants.models import User
 
 WHEN_FIELDS = ("starts_at", "ends_at", "timezone")
@@ -49,7 +49,7 @@ class SessionForm(forms.Form):
     starts_at = WallTimeField(label=_("Starts"))
     ends_at = WallTimeField(label=_("Ends"))
     timezone = TimezoneField(
-        label=_("Timezone"),
+        label=_("Timezone"), widget=ZoneSearchInput(),
         help_text=_("Start and end are times in this zone; everyone sees them in their own."),
     )
     location = forms.CharField(label=_("Place"), max_length=200, required=False)

@@ -17,7 +17,7 @@ from dialogues.calendar import session_ics
 from dialogues.groups.selectors import is_in_group
 from dialogues.models import RSVP, ReminderKind, RSVPResponse, Session, SessionStatus
 from dialogues.selectors import program_access
-from exchanges.models import Program
+from exchanges.models import Membership, Program
 from exchanges.selectors import is_accepted_to
 from participants.models import Notification, NotificationStatus
 from participants.outbox import kinds
@@ -116,6 +116,37 @@ def build_session_cancelled(notification: Notification) -> kinds.Email:
     return kinds.render_email("session_cancelled", _session_context(notification, session))
 
 
+def _ensure_facilitating(notification: Notification, session: Session) -> None:
+    """Still assigned to the session and still a member of its organization."""
+    recipient_id = notification.recipient_id
+    if not (session.facilitators.filter(pk=recipient_id).exists()
+            and Membership.objects.filter(user_id=recipient_id,
+                                          organization_id=session.program.organization_id)
+            .exists()):
+        raise kinds.NotRelevant("the recipient no longer facilitates the session")
+
+
+def build_facilitator_assigned(notification: Notification) -> kinds.Email:
+    session = _session(notification)
+    if session.effective_status != SessionStatus.SCHEDULED:
+        raise kinds.NotRelevant("the session is no longer scheduled")
+    _ensure_facilitating(notification, session)
+    email = kinds.render_email("facilitator_assigned", _session_context(notification, session))
+    email.attachments.append(("session.ics", session_ics(session, with_link=True), "text/calendar"))
+    return email
+
+
+def build_facilitator_reminder(notification: Notification) -> kinds.Email:
+    session = _session(notification)
+    if session.status == SessionStatus.CANCELLED:
+        raise kinds.NotRelevant("the session was cancelled")
+    if session.starts_at <= timezone.now():
+        raise kinds.NotRelevant("the session had already started",
+                                   status=NotificationStatus.MISSED)
+    _ensure_facilitating(notification, session)
+    return kinds.render_email("facilitator_reminder", _session_context(notification, session))
+
+
 def session_titles(ids: set[int]) -> dict[int, str]:
     return dict(Session.objects.filter(pk__in=ids).values_list("pk", "title"))
 
@@ -130,3 +161,7 @@ def register() -> None:
                       build=build_program_followup, optional=True)
     kinds.register("session_cancelled", label=_("Session cancelled"),
                       build=build_session_cancelled, optional=False)
+    kinds.register("facilitator_assigned", label=_("You facilitate a session"),
+                   build=build_facilitator_assigned, optional=False)
+    kinds.register("facilitator_reminder", label=_("Reminder of a session you facilitate"),
+                   build=build_facilitator_reminder, optional=True)

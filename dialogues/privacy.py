@@ -3,6 +3,8 @@
 Registered with participants.privacy from DialoguesConfig.ready().
 """
 
+from django.utils import timezone
+
 from dialogues.models import RSVP, CalendarFeed, GroupMember
 from participants.models import User
 
@@ -29,7 +31,10 @@ def export_groups(user: User) -> list[dict]:
 
 
 def erase(user: User) -> None:
-    """RSVPs and attendance stay (anonymous counts); the private feed URL goes."""
+    """Answers to sessions that have ended stay (anonymous counts); answers to sessions
+    still to come go: an erased person will not come, holds no seat and is not counted
+    as "said yes". The private feed URL goes."""
+    RSVP.objects.filter(participant=user, session__ends_at__gt=timezone.now()).delete()
     CalendarFeed.objects.filter(user=user).delete()
 
 

@@ -31,10 +31,20 @@ def _with_facilitators(queryset: QuerySet[Session]) -> QuerySet[Session]:
 
 
 def sessions_visible_to(user) -> QuerySet[Session]:
-    """Sessions of the programs the caller can see (drafts only to their own people)."""
-    return _with_facilitators(
-        Session.objects.filter(program__in=programs_visible_to(user).values("pk"))
-    )
+    """Sessions of the programs the caller can see (drafts only to their own people). A
+    facilitator who sees a draft only because a session of it is theirs sees that
+    session, not the others."""
+    sessions = Session.objects.filter(program__in=programs_visible_to(user).values("pk"))
+    if user.is_authenticated:
+        fully = programs_visible_to(user, through_facilitation=False).values("pk")
+        mine = Session.facilitators.through.objects.filter(session=OuterRef("pk"), user=user)
+        sessions = sessions.filter(Q(program__in=fully) | Q(Exists(mine)))
+    return _with_facilitators(sessions)
+
+
+def sessions_of_program_for(user, program: Program) -> QuerySet[Session]:
+    """The program's sessions the caller may see (see sessions_visible_to)."""
+    return sessions_visible_to(user).filter(program=program)
 
 
 def sessions_of_program(program: Program) -> QuerySet[Session]:
@@ -116,7 +126,8 @@ def can_read_outcomes(access: ProgramAccess, session: Session, rsvp: RSVP | None
 
 
 def yes_count(session: Session) -> int:
-    return RSVP.objects.filter(session=session, response=RSVPResponse.YES).count()
+    return RSVP.objects.filter(session=session, response=RSVPResponse.YES,
+                               participant__erased_at__isnull=True).count()
 
 
 def attendees_of(session: Session) -> QuerySet[RSVP]:
@@ -132,7 +143,8 @@ def attendees_of(session: Session) -> QuerySet[RSVP]:
         rsvps
         .select_related("participant")
         .only("id", "session_id", "participant_id", "response", "attended",
-              "ground_rules_accepted_at", "participant__id", "participant__display_name")
+              "ground_rules_accepted_at", "participant__id", "participant__display_name",
+              "participant__erased_at")
         .annotate(side_name=Subquery(side.values("side__name")[:1]),
                   side_position=Subquery(side.values("side__position")[:1]))
         .order_by("side_position", "participant__display_name", "id")
@@ -152,7 +164,7 @@ def headcount_by_side(attendees: list[RSVP]) -> list[SideCount]:
         name = rsvp.side_name or ""
         if name not in names:
             names.append(name)
-        yes[name] += rsvp.response == RSVPResponse.YES
+        yes[name] += rsvp.response == RSVPResponse.YES and rsvp.participant.erased_at is None
         attended[name] += rsvp.attended is True
     return [SideCount(name=n, yes=yes[n], attended=attended[n]) for n in names]
 

@@ -90,6 +90,7 @@ def session_create(
         session.save()
         session.facilitators.set(facilitator_ids)
         reminders.session_created(session=session)
+        _notify_assigned(session, facilitator_ids)
         log_activity(actor=actor, verb="session.created", target=session,
                      organization_id=program.organization_id,
                      data={"program": program.pk, "facilitators": facilitator_ids})
@@ -116,12 +117,17 @@ def session_update(
         facilitator_ids = _ids(facilitators) if facilitators is not None else None
         _validate(session, program, facilitator_ids)
         _validate_capacity_against_yes(session)
+        previous_facilitators = set(session.facilitators.values_list("pk", flat=True))
         session.save()
         if facilitator_ids is not None:
             session.facilitators.set(facilitator_ids)
         rescheduled = any(getattr(session, name) != before[name] for name in TIME_FIELDS)
         if rescheduled:
             reminders.session_rescheduled(session=session)
+        if facilitator_ids is not None and set(facilitator_ids) != previous_facilitators:
+            reminders.facilitators_changed(session=session,
+                                           removed=previous_facilitators - set(facilitator_ids))
+            _notify_assigned(session, set(facilitator_ids) - previous_facilitators)
         if session.group_id != before["group_id"]:
             reminders.session_audience_changed(session=session)
         log_activity(
@@ -169,6 +175,17 @@ def _notify_cancelled(session: Session) -> None:
                 organization_id=organization_id,
                 context={"session": session.pk, "program": session.program_id})
     reminders.session_cancelled(session=session)
+
+
+def _notify_assigned(session: Session, user_ids: Iterable[int]) -> None:
+    """Tell facilitators newly assigned to the session (their reminders are planned by
+    the reminder service)."""
+    stamp = int(timezone.now().timestamp())
+    for user_id in sorted(user_ids):
+        enqueue(recipient_id=user_id, kind="facilitator_assigned",
+                dedupe_key=f"facilitator_assigned:{session.pk}:{user_id}:{stamp}",
+                organization_id=session.program.organization_id,
+                context={"session": session.pk, "program": session.program_id})
 
 
 def _assign(session: Session, fields: dict[str, Any]) -> None:
@@ -253,7 +270,8 @@ def _non_members(program: Program, user_ids: list[int]) -> set[int]:
 def _validate_capacity_against_yes(session: Session) -> None:
     if session.capacity is None:
         return
-    yes = RSVP.objects.filter(session=session, response=RSVPResponse.YES).count()
+    yes = RSVP.objects.filter(session=session, response=RSVPResponse.YES,
+                              participant__erased_at__isnull=True).count()
     if session.capacity < yes:
         raise ValidationError({"capacity": _(
             "The capacity cannot be below the number who already said yes (%(n)d)."
@@ -355,7 +373,8 @@ def _ensure_can_say_yes(session: Session, rsvp: RSVP) -> None:
                        _("Accept the session's ground rules before saying yes."))
     if session.capacity is None or rsvp.response == RSVPResponse.YES:
         return
-    yes = RSVP.objects.filter(session=session, response=RSVPResponse.YES).count()
+    yes = RSVP.objects.filter(session=session, response=RSVPResponse.YES,
+                              participant__erased_at__isnull=True).count()
     if yes >= session.capacity:
         raise Conflict("capacity_full", _("This session is full."))
 
@@ -375,7 +394,8 @@ def attendance_mark(
         session = _lock_session(session)
         if session.status == SessionStatus.CANCELLED:
             raise Conflict("invalid_transition", _("A cancelled session has no attendance."))
-        rsvps = {r.participant_id: r for r in RSVP.objects.filter(session=session)}
+        rsvps = {r.participant_id: r for r in
+                 RSVP.objects.filter(session=session).select_related("participant")}
         errors, seen, changed = [], set(), []
         for mark in marks:
             errors.append(_mark_error(mark, rsvps, seen))
@@ -398,6 +418,9 @@ def _mark_error(mark: dict[str, Any], rsvps: dict[int, RSVP], seen: set[int]) ->
         return {"participant": [_("This person has not answered this session's invitation.")]}
     if participant in seen:
         return {"participant": [_("This person is listed twice.")]}
+    if rsvps[participant].participant.erased_at is not None:
+        return {"participant": [_("This person erased their account: their attendance "
+                                  "is no longer recorded.")]}
     seen.add(participant)
     if mark.get("attended") not in (True, False, None):
         return {"attended": [_("Give true, false or null.")]}

@@ -35,7 +35,7 @@ from dialogues.selectors import (
     person_access,
     program_access,
     sessions_of_person,
-    sessions_of_program,
+    sessions_of_program_for,
     sessions_visible_to,
     split_upcoming,
     yes_count,
@@ -75,7 +75,7 @@ def _save_form(form, save):
 def program_sessions(request, program_id):
     program = _program(request, program_id)
     access = program_access(request.user, program)
-    sessions = venue.show_all(sessions_of_program(program), lambda s: access)
+    sessions = venue.show_all(sessions_of_program_for(request.user, program), lambda s: access)
     today = timezone.localdate()
     days = [(day, by_group(list(items))) for day, items in
             groupby(sessions, key=lambda s: timezone.localtime(s.starts_at).date())]
@@ -108,7 +108,7 @@ def session_new(request, program_id):
         raise PermissionDenied
     form = SessionForm(request.POST or None, members=_members(program),
                        groups=groups_of_program(program), initial={
-        "timezone": request.user.timezone, "confidentiality": Confidentiality.OPEN})
+        "timezone": program.timezone, "confidentiality": Confidentiality.OPEN})
     if request.method == "POST" and form.is_valid():
         session = _save_form(form, lambda: services.session_create(
             program=program, actor=request.user,

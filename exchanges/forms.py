@@ -24,6 +24,8 @@ from exchanges.services import SideSpec
 from exchanges.services.guardians import age_on
 from participants.forms import (
     LocalTimeField,
+    TimezoneField,
+    ZoneSearchInput,
     add_service_errors,  # noqa: F401 - re-exported for views
 )
 from participants.models import User
@@ -87,6 +89,11 @@ class ProgramForm(forms.Form):
         label=_("Applications close at"), required=False, widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
+    timezone = TimezoneField(
+        label=_("Timezone"), widget=ZoneSearchInput(), required=False,
+        help_text=_("Where the program happens, e.g. Asia/Nicosia: its sessions are "
+                    "scheduled in this zone unless you choose another."),
+    )
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1,
                                   max_value=MAX_PROGRAM_CAPACITY)
     balance = forms.ChoiceField(label=_("Balance rule"), choices=Balance.choices,
@@ -144,7 +151,10 @@ class ProgramForm(forms.Form):
         return cleaned
 
     def program_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.fields}
+        fields = {name: self.cleaned_data[name] for name in self.fields}
+        if not fields["timezone"]:
+            del fields["timezone"]  # left empty: the creator's zone, or unchanged
+        return fields
 
     def side_inputs(self):
         """Rows for the template: (index, id, name)."""

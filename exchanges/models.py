@@ -14,7 +14,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from core.encryption import EncryptedEmailField
-from core.validity import day_end, validate_date, validate_instant
+from core.validity import day_end, validate_canonical_timezone, validate_date, validate_instant
 
 
 def link_token(purpose: str, nonce: str) -> str:
@@ -259,6 +259,10 @@ class Program(models.Model):
     capacity = models.PositiveIntegerField(
         _("capacity"),
         validators=[MinValueValidator(1), MaxValueValidator(MAX_PROGRAM_CAPACITY)],
+    )
+    # Where the program happens: its sessions are scheduled in this zone by default.
+    timezone = models.CharField(
+        _("timezone"), max_length=64, default="UTC", validators=[validate_canonical_timezone]
     )
     balance = models.CharField(
         _("balance rule"), max_length=10, choices=Balance.choices, default=Balance.PARITY

@@ -98,20 +98,31 @@ def organizations_of(user) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user).order_by("name")
 
 
-def programs_visible_to(user) -> QuerySet[Program]:
-    """Published and closed programs, plus those of the caller's organizations and
-    those the caller applied to."""
+def programs_visible_to(user, *, through_facilitation: bool = True) -> QuerySet[Program]:
+    """Published and closed programs, plus every program of the organizations where the
+    caller is more than a facilitator, the programs where a facilitator (still a member)
+    has a session assigned, and those the caller applied to (API v1.1: facilitators no
+    longer list drafts)."""
     visible = Q(status__in=PUBLIC_STATUSES)
     if user.is_authenticated:
         member = Membership.objects.filter(user=user, organization=OuterRef("organization"))
+        reader = member.exclude(role=Role.FACILITATOR)
         applied = Application.objects.filter(applicant=user, program=OuterRef("pk"))
-        visible |= Q(Exists(member)) | Q(Exists(applied))
+        visible |= Q(Exists(reader)) | Q(Exists(applied))
+        if through_facilitation:
+            visible |= Q(Exists(member)) & Q(Exists(_facilitated_by(user)))
     return (
         Program.objects.filter(visible)
         .select_related("organization")
         .prefetch_related("sides")
         .order_by("starts_on", "id")
     )
+
+
+def _facilitated_by(user) -> QuerySet[Program]:
+    """The program of the outer query when one of its sessions is assigned to `user`
+    (through the reverse relation: exchanges does not import dialogues)."""
+    return Program.objects.filter(pk=OuterRef("pk"), sessions__facilitators=user)
 
 
 def programs_open_for_applications() -> QuerySet[Program]:
@@ -289,16 +300,20 @@ class SideSeatsLeft:
 
 
 def seats_left(program: Program) -> tuple[int, list[SideSeatsLeft]]:
-    """Seats left in total and per side, from sides prefetched by `catalogue_programs`."""
+    """Seats that can still be filled, in total and per side, by the rule acceptance
+    follows (exchanges.services.applications): a side takes no more than its share
+    under parity, and no side more than the program's capacity leaves. The total is
+    what the sides can still take, so the two always agree. Sides (with `accepted`) are
+    prefetched by `catalogue_programs`."""
     sides = list(program.sides.all())
     accepted = sum(side.accepted for side in sides)
     total_left = max(program.capacity - accepted, 0)
     if program.balance != Balance.PARITY or not sides:
         return total_left, [SideSeatsLeft(side.name, None) for side in sides]
-    per_side = program.capacity // len(sides)
-    return total_left, [
-        SideSeatsLeft(side.name, max(per_side - side.accepted, 0)) for side in sides
-    ]
+    share = program.capacity // len(sides)
+    per_side = [SideSeatsLeft(side.name, min(max(share - side.accepted, 0), total_left))
+                for side in sides]
+    return min(total_left, sum(side.seats_left for side in per_side)), per_side
 
 
 def applications_of(user) -> QuerySet[Application]:
@@ -373,9 +388,14 @@ def membership_of(user, slug: str) -> Membership | None:
     )
 
 
-def organization_programs(organization: Organization) -> QuerySet[Program]:
+def organization_programs(organization: Organization, viewer=None) -> QuerySet[Program]:
+    """The organization's programs; a facilitator `viewer` gets only those they may see
+    (public ones and those with a session assigned to them), never drafts of others."""
+    programs = Program.objects.filter(organization=organization)
+    if viewer is not None and role_in(viewer, organization.pk) == Role.FACILITATOR:
+        programs = programs.filter(pk__in=programs_visible_to(viewer).values("pk"))
     return (
-        Program.objects.filter(organization=organization)
+        programs
         .annotate(
             pending_count=Count(
                 "applications", filter=Q(applications__status=ApplicationStatus.PENDING)

@@ -6,11 +6,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.validity import (
     canonical_timezone,
+    canonical_timezones,
     local_time,
     timezone_choices,
     validate_timezone,
@@ -72,6 +73,22 @@ class TimezoneField(forms.ChoiceField):
 
     def has_changed(self, initial, data):
         return super().has_changed(self.prepare_value(initial), data)
+
+
+class ZoneSearchInput(forms.TextInput):
+    """A text box that suggests the canonical zones as one types (a <datalist>): it needs
+    no script and fits a phone; TimezoneField still decides what is valid."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", "spellcheck": "false", "dir": "ltr",
+                          **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{(attrs or {}).get('id') or 'id_' + name}-zones"
+        html = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">',
+                                   ((zone,) for zone in canonical_timezones()))
+        return html + format_html('<datalist id="{}">{}</datalist>', list_id, options)
 
 
 DISPLAY_NAME_HELP = _("What other participants see. It may be a pseudonym.")

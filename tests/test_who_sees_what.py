@@ -548,6 +548,9 @@ def _email_context(world: World, kind: str, rule: str) -> tuple[object, dict]:
     session, program = world.sessions[rule], world.program
     if kind in ("session_reminder", "session_followup", "session_cancelled"):
         return world.people["p"], {"session": session.pk}
+    if kind in ("facilitator_assigned", "facilitator_reminder"):  # to the session's facilitator
+        return world.people["facilitator"], {"session": session.pk, "program": program.pk,
+                                             "offset": -60}
     if kind == "program_followup":
         return world.people["p"], {"program": program.pk, "offset": 43200}
     if kind == "membership_invitation":  # to the address, whether or not it has an account

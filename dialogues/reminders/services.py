@@ -37,6 +37,9 @@ from participants.outbox.services import cancel_pending
 
 REMINDER_KINDS = tuple(ReminderKind.values)
 SESSION_KINDS = (ReminderKind.SESSION_REMINDER, ReminderKind.SESSION_FOLLOWUP)
+# A session's facilitators get its reminders too (at the session_reminder offsets), under
+# their own kind: their handler checks the assignment, not an application.
+FACILITATOR_REMINDER = "facilitator_reminder"
 # A year either way is plenty, and keeps due times far from datetime's limits.
 MAX_OFFSET_MINUTES = 366 * 24 * 60
 
@@ -149,6 +152,27 @@ def _session_messages(session: Session, rules: list[Rule], user_ids: list[int]) 
                 due_at=due_at,
                 context={"session": session.pk, "program": session.program_id, "offset": offset},
             ))
+    return planned
+
+
+def _facilitator_messages(session: Session, rules: list[Rule],
+                          user_ids: list[int] | None = None) -> list[Planned]:
+    """The session's reminders for its facilitators (all of them unless `user_ids`)."""
+    if user_ids is None:
+        user_ids = [user.pk for user in session.facilitators.all()]
+    planned = []
+    for kind, offset in rules:
+        due_at = _due(session.starts_at, offset) if kind == ReminderKind.SESSION_REMINDER else None
+        if due_at is None:
+            continue
+        planned += [
+            Planned(recipient_id=user_id, kind=FACILITATOR_REMINDER,
+                    key=f"{FACILITATOR_REMINDER}:{session.pk}:{user_id}:{offset}",
+                    due_at=due_at,
+                    context={"session": session.pk, "program": session.program_id,
+                             "offset": offset})
+            for user_id in user_ids
+        ]
     return planned
 
 
@@ -276,8 +300,22 @@ def session_created(*, session: Session) -> None:
     if session.status != Session.Status.SCHEDULED:
         return
     program = session.program
-    planned = _session_messages(session, reminder_schedule(program), session_audience(session))
+    rules = reminder_schedule(program)
+    planned = _session_messages(session, rules, session_audience(session))
+    planned += _facilitator_messages(session, rules)
     _apply(planned, organization_id=program.organization_id)
+
+
+def facilitators_changed(*, session: Session, removed: Iterable[int]) -> None:
+    """Facilitators taken off the session lose its pending reminders; those added get
+    them (planning again changes nothing for the others)."""
+    cancel_pending(
+        Notification.objects.filter(kind=FACILITATOR_REMINDER, context__session=session.pk,
+                                    status=NotificationStatus.PENDING,
+                                    recipient_id__in=list(removed)),
+        "the recipient no longer facilitates the session",
+    )
+    session_created(session=session)
 
 
 def session_rescheduled(*, session: Session) -> None:
@@ -300,7 +338,8 @@ def session_audience_changed(*, session: Session) -> None:
 
 def session_cancelled(*, session: Session) -> int:
     return cancel_pending(
-        Notification.objects.filter(kind__in=SESSION_KINDS, context__session=session.pk),
+        Notification.objects.filter(kind__in=(*SESSION_KINDS, FACILITATOR_REMINDER),
+                                    context__session=session.pk),
         "the session was cancelled",
     )
 
@@ -314,12 +353,20 @@ def replan_program(*, program: Program) -> None:
         .values_list("pk", "kind", "context")
         if (kind, (context or {}).get("offset")) not in kept
     ]
+    reminder_offsets = {offset for kind, offset in rules if kind == ReminderKind.SESSION_REMINDER}
+    removed += [
+        pk for pk, context in Notification.objects.filter(
+            status=NotificationStatus.PENDING, kind=FACILITATOR_REMINDER,
+            context__program=program.pk).values_list("pk", "context")
+        if (context or {}).get("offset") not in reminder_offsets
+    ]
     cancel_pending(Notification.objects.filter(pk__in=removed),
                    "removed from the program's reminder schedule")
     user_ids = _accepted_ids(program.pk)
     planned = _program_messages(program, rules, user_ids)
-    for session in _scheduled_sessions(program):
+    for session in _scheduled_sessions(program).prefetch_related("facilitators"):
         planned += _session_messages(session, rules, session_audience(session, user_ids))
+        planned += _facilitator_messages(session, rules)
     _apply(planned, organization_id=program.organization_id)
 
 

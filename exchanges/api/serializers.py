@@ -182,7 +182,7 @@ class ProgramSerializer(serializers.ModelSerializer):
         fields = [
             "id", "organization", "title", "kind", "summary", "description", "location",
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
-            "balance", "status", "sides", "created_at", "retention_days",
+            "balance", "status", "sides", "created_at", "retention_days", "timezone",
             "venue_disclosure_hours", "guardian_consent_under",
         ]
         read_only_fields = fields
@@ -224,7 +224,7 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
         fields = [
             "organization", "title", "kind", "summary", "description", "location",
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
-            "balance", "sides", "retention_days", "venue_disclosure_hours",
+            "balance", "sides", "retention_days", "timezone", "venue_disclosure_hours",
             "guardian_consent_under",
         ]
         extra_kwargs = {
@@ -236,6 +236,9 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
             "guardian_consent_under": {"help_text": _(
                 "An age from 1 to 25, or null. Applicants younger than this on starts_on "
                 "name a guardian, who must consent before they can be accepted.")},
+            "timezone": {"help_text": _(
+                "Canonical IANA name (Asia/Nicosia) where the program happens; its sessions "
+                "default to it. Default: the creator's profile timezone.")},
         }
         # The rules across fields and rows live in services; only shape is checked here.
         validators: list = []

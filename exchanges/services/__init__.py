@@ -15,6 +15,7 @@ from exchanges.services.applications import (
     application_withdraw,
     seats_per_side,
     side_seats,
+    unfillable_seats,
 )
 from exchanges.services.guardians import (
     application_by_guardian_token,
@@ -54,5 +55,5 @@ __all__ = [
     "membership_remove",
     "organization_create", "organization_update", "program_archive", "program_close",
     "program_create", "program_delete", "program_publish", "program_update", "seats_per_side",
-    "side_seats",
+    "side_seats", "unfillable_seats",
 ]

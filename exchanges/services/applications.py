@@ -184,6 +184,13 @@ def seats_per_side(program: Program, side_count: int) -> int:
     return program.capacity
 
 
+def unfillable_seats(program: Program, side_count: int) -> int:
+    """Seats that parity leaves empty for ever: capacity 7 with 2 sides fills only 6."""
+    if program.balance != Balance.PARITY or side_count < 1:
+        return 0
+    return program.capacity % side_count
+
+
 def side_seats(program: Program, sides: list[Side] | None = None) -> list[SideSeats]:
     """Seats and counts per side, for the balance meter and the API."""
     sides = list(program.sides.all()) if sides is None else sides

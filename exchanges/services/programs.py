@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict
+from core.validity import canonical_timezone
 from exchanges.activity import log_activity
 from exchanges.models import (
     Application,
@@ -28,7 +29,7 @@ from participants.models import User
 
 PROGRAM_FIELDS = (
     "title", "kind", "summary", "description", "location", "is_online", "starts_on",
-    "ends_on", "applications_close_at", "capacity", "balance", "retention_days",
+    "ends_on", "applications_close_at", "capacity", "balance", "retention_days", "timezone",
     "venue_disclosure_hours", "guardian_consent_under",
 )
 
@@ -45,7 +46,10 @@ def program_create(
     *, organization: Organization, actor: User, sides: list[SideSpec], **fields: Any
 ) -> Program:
     require_staff(actor, organization.pk)
-    program = Program(organization=organization, status=ProgramStatus.DRAFT)
+    program = Program(organization=organization, status=ProgramStatus.DRAFT,
+                      timezone=canonical_timezone(actor.timezone or "UTC"))
+    if fields.get("timezone") is None:
+        fields.pop("timezone", None)  # not given: the creator's own zone
     _assign(program, fields)
     _validate_program(program, sides=sides)
     with transaction.atomic():

@@ -69,7 +69,8 @@ def organization_list(request):
 def organization_dashboard(request, slug):
     membership = _membership_or_404(request, slug)
     organization = membership.organization
-    programs = list(selectors.organization_programs(organization))
+    programs = list(selectors.organization_programs(organization, viewer=request.user))
+    is_facilitator = membership.role == Role.FACILITATOR
     by_status = [
         (status, label, [p for p in programs if p.status == status])
         for status, label in ProgramStatus.choices
@@ -81,7 +82,9 @@ def organization_dashboard(request, slug):
         "by_status": by_status,
         "has_programs": bool(programs),
         "pending_total": sum(p.pending_count for p in programs),
-        "activity": selectors.recent_activity(organization),
+        "is_facilitator": is_facilitator,
+        # Facilitators see only their own sessions: not the organization's log.
+        "activity": [] if is_facilitator else selectors.recent_activity(organization),
     })
 
 

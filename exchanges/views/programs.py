@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core.csv_export import csv_response
 from core.errors import Conflict
+from core.validity import canonical_timezone
 from exchanges import exports, selectors, services
 from exchanges.forms import (
     ApplicationFilterForm,
@@ -87,13 +88,16 @@ def _render_detail(request, program, form, status=200):
     if request.user.is_authenticated:
         application = (Application.objects.filter(program=program, applicant=request.user)
                        .select_related("side").first())
+    sides = list(program.sides.all())
+    is_staff = is_staff_of(request.user, program.organization_id)
     return render(request, "exchanges/program_detail.html", {
         "program": program,
-        "sides": program.sides.all(),
+        "sides": sides,
         "application": application,
         "form": form,
-        "is_staff": is_staff_of(request.user, program.organization_id),
+        "is_staff": is_staff,
         "is_reader": selectors.is_reader_of(request.user, program.organization_id),
+        "unfillable": services.unfillable_seats(program, len(sides)) if is_staff else 0,
     }, status=status)
 
 
@@ -157,7 +161,8 @@ def program_create(request, slug):
     organization = get_object_or_404(Organization, slug=slug)
     if not is_staff_of(request.user, organization.pk):
         raise Http404
-    form = ProgramForm(request.POST or None)
+    form = ProgramForm(request.POST or None,
+                       initial={"timezone": canonical_timezone(request.user.timezone or "UTC")})
     if request.method == "POST" and form.is_valid():
         try:
             program = services.program_create(
@@ -185,9 +190,11 @@ def program_edit(request, pk):
             return redirect("exchanges:program-edit", pk=program.pk)
     else:
         form = ProgramForm(initial=_program_initial(program), sides=sides)
+    program.refresh_from_db()  # a refused change leaves the stored program as it was
     return render(request, "exchanges/program_form.html",
                   {"form": form, "organization": program.organization, "program": program,
-                   "erasure_date": erasure_date(program)})
+                   "erasure_date": erasure_date(program),
+                   "unfillable": services.unfillable_seats(program, program.sides.count())})
 
 
 def _program_initial(program) -> dict:

@@ -74,7 +74,7 @@ for _which in ("draft", "published"):
                 f"/api/v1/programs/{_program(w, p).pk}/{a}/"))
 
 # Columns follow CALLERS: anonymous, participant, applicant, facilitator, coordinator,
-# owner, other_owner.
+# owner, other_owner. (v1.1: a facilitator with no session of a draft cannot see it: 404.)
 EXPECTED = {
     "me-get": (401, 200, 200, 200, 200, 200, 200),
     "me-patch": (401, 200, 200, 200, 200, 200, 200),
@@ -88,21 +88,21 @@ EXPECTED = {
     "member-delete": (401, 404, 404, 403, 403, 204, 404),
     "programs-list": (200, 200, 200, 200, 200, 200, 200),
     "programs-create": (401, 400, 400, 403, 201, 201, 400),
-    "program-get-draft": (404, 404, 404, 200, 200, 200, 404),
+    "program-get-draft": (404, 404, 404, 404, 200, 200, 404),
     "program-get-published": (200, 200, 200, 200, 200, 200, 200),
-    "program-patch-draft": (401, 404, 404, 403, 200, 200, 404),
+    "program-patch-draft": (401, 404, 404, 404, 200, 200, 404),
     "program-patch-published": (401, 403, 403, 403, 200, 200, 403),
-    "program-delete-draft": (401, 404, 404, 403, 204, 204, 404),
+    "program-delete-draft": (401, 404, 404, 404, 204, 204, 404),
     "program-delete-published": (401, 403, 403, 403, 409, 409, 403),
-    "program-publish-draft": (401, 404, 404, 403, 200, 200, 404),
+    "program-publish-draft": (401, 404, 404, 404, 200, 200, 404),
     "program-publish-published": (401, 403, 403, 403, 409, 409, 403),
-    "program-close-draft": (401, 404, 404, 403, 409, 409, 404),
+    "program-close-draft": (401, 404, 404, 404, 409, 409, 404),
     "program-close-published": (401, 403, 403, 403, 200, 200, 403),
-    "program-archive-draft": (401, 404, 404, 403, 409, 409, 404),
+    "program-archive-draft": (401, 404, 404, 404, 409, 409, 404),
     "program-archive-published": (401, 403, 403, 403, 409, 409, 403),
-    "program-applications-list-draft": (401, 404, 404, 200, 200, 200, 404),
+    "program-applications-list-draft": (401, 404, 404, 404, 200, 200, 404),
     "program-applications-list-published": (401, 200, 200, 200, 200, 200, 200),
-    "program-apply-draft": (401, 404, 404, 409, 409, 409, 404),
+    "program-apply-draft": (401, 404, 404, 404, 409, 409, 404),
     "program-apply-published": (401, 201, 409, 201, 201, 201, 201),
     "application-get": (401, 404, 200, 404, 200, 200, 404),
     "application-accept": (401, 404, 403, 404, 200, 200, 404),

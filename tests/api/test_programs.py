@@ -4,7 +4,7 @@ import pytest
 
 from exchanges.models import ActivityLog, Program, Side
 from tests.api.conftest import client_for
-from tests.factories import ApplicationFactory, UserFactory, program_with_sides
+from tests.factories import ApplicationFactory, SessionFactory, UserFactory, program_with_sides
 
 PROGRAMS = "/api/v1/programs/"
 
@@ -42,12 +42,20 @@ def test_programs_list_anonymous_sees_published_and_closed(anon, org, draft, pub
     assert sorted(titles(response)) == ["Closed exchange", "Open exchange"]
 
 
-def test_programs_list_member_also_sees_own_drafts(fred, draft, published, other_org):
+def test_programs_list_staff_also_see_own_drafts(carol, draft, published, other_org):
     program_with_sides(organization=other_org, status="draft", title="Foreign draft")
 
-    response = client_for(fred).get(PROGRAMS)
+    response = client_for(carol).get(PROGRAMS)
 
     assert sorted(titles(response)) == ["Draft exchange", "Open exchange"]
+
+
+def test_programs_list_facilitator_sees_a_draft_only_with_a_session_of_theirs(fred, draft,
+                                                                             published):
+    # v1.1: facilitators no longer list drafts.
+    assert sorted(titles(client_for(fred).get(PROGRAMS))) == ["Open exchange"]
+    SessionFactory(program=draft).facilitators.add(fred)
+    assert sorted(titles(client_for(fred).get(PROGRAMS))) == ["Draft exchange", "Open exchange"]
 
 
 def test_programs_list_applicant_sees_archived_program_applied_to(bob, org):
@@ -139,7 +147,8 @@ def test_programs_create_by_coordinator_is_draft(carol, org):
              "pending": 0},
         ],
         "created_at": program.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "retention_days": None, "venue_disclosure_hours": None, "guardian_consent_under": None,
+        "retention_days": None, "timezone": "UTC", "venue_disclosure_hours": None,
+        "guardian_consent_under": None,
     }
     assert program.applications_close_at == datetime(2027, 2, 1, 16, tzinfo=UTC)
     assert ActivityLog.objects.filter(verb="program.created").count() == 1
@@ -216,7 +225,13 @@ def test_program_detail_draft_for_outsider_is_404(charlie, draft):
     assert client_for(charlie).get(program_url(draft)).status_code == 404
 
 
-def test_program_detail_draft_for_member(fred, draft):
+def test_program_detail_draft_for_staff(carol, draft):
+    assert client_for(carol).get(program_url(draft)).json()["status"] == "draft"
+
+
+def test_program_detail_draft_for_a_facilitator_only_with_a_session_of_theirs(fred, draft):
+    assert client_for(fred).get(program_url(draft)).status_code == 404
+    SessionFactory(program=draft).facilitators.add(fred)
     assert client_for(fred).get(program_url(draft)).json()["status"] == "draft"
 
 

@@ -95,7 +95,12 @@ def test_sessions_visible_to_follow_their_programs(org, session, facilitator):
     draft = SessionFactory(program=ProgramFactory(organization=org, status="draft"))
     foreign_draft = SessionFactory(program=ProgramFactory(status="draft"))
     assert set(pks(selectors.sessions_visible_to(ANONYMOUS))) == {session.pk}
+    # v1.1: a facilitator sees a draft's sessions only when assigned to them.
+    assert set(pks(selectors.sessions_visible_to(facilitator))) == {session.pk}
+    draft.facilitators.add(facilitator)
+    others = SessionFactory(program=draft.program)  # someone else's, of the same draft
     assert set(pks(selectors.sessions_visible_to(facilitator))) == {session.pk, draft.pk}
+    others.delete()
     assert foreign_draft.pk not in pks(selectors.sessions_visible_to(facilitator))
     assert pks(selectors.sessions_of_program(draft.program)) == [draft.pk]
 

@@ -73,11 +73,13 @@ def test_schedule_form_unknown_timezone_refused(client, alice, program):
     assert list(response.context["form"].errors) == ["timezone"]
 
 
-def test_schedule_page_defaults_to_organizer_zone(client, alice, program):
+def test_schedule_page_defaults_to_the_programs_zone(client, alice, program):
     alice.timezone = "Europe/Athens"
     alice.save()
+    program.timezone = "Asia/Nicosia"
+    program.save()
     response = signed_in(client, alice).get(f"/programs/{program.pk}/sessions/new/")
-    assert response.context["form"]["timezone"].value() == "Europe/Athens"
+    assert response.context["form"]["timezone"].value() == "Asia/Nicosia"
 
 
 def test_schedule_page_for_participant_forbidden_and_other_org_draft_404(

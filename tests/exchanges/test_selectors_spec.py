@@ -90,7 +90,10 @@ def test_who_sees_which_program(org, people):
     archived = ProgramFactory(status="archived", starts_on=soon)
     applicant = ApplicationFactory(side=SideFactory(program=archived)).applicant
     assert pks(selectors.programs_visible_to(ANONYMOUS)) == [closed.pk, published.pk]
+    # v1.1: facilitators no longer list drafts, but for those with a session of theirs.
     assert pks(selectors.programs_visible_to(people["facilitator"])) == [
+        closed.pk, published.pk]
+    assert pks(selectors.programs_visible_to(people["coordinator"])) == [
         closed.pk, published.pk, draft.pk]
     assert pks(selectors.programs_visible_to(applicant)) == [
         closed.pk, published.pk, archived.pk]

@@ -56,7 +56,7 @@ def test_the_activity_page_and_its_filter_show_labels_in_the_readers_language(
                              actor=alice)
     client.force_login(alice)
     html = client.get("/orgs/bridges/activity/").content.decode()
-    assert "<td>Bir program yayımladı</td>" in html
+    assert ">Bir program yayımladı</td>" in html
     assert '<option value="program.published">Bir program yayımladı</option>' in html
     assert "Bir program yayımladı" in client.get("/orgs/bridges/").content.decode()
 

@@ -12,8 +12,8 @@ def test_owner_sees_the_organizations_log_filtered_by_verb_and_actor(client, org
     services.program_publish(program=program, actor=alice)
     services.program_close(program=program, actor=alice)
     client.force_login(alice)
-    published = "<td>Published a program</td>"
-    closed = "<td>Closed a program to new applications</td>"
+    published = ">Published a program</td>"
+    closed = ">Closed a program to new applications</td>"
     html = client.get("/orgs/bridges/activity/").content.decode()
     assert published in html and closed in html
     assert '<option value="program.closed">Closed a program to new applications</option>' in html

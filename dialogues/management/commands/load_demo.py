@@ -78,6 +78,26 @@ PARTICIPANTS = [
     ("rana@parley.example", "Rana", "Rana Aliyeva", "AZ", "Asia/Baku"),
 ]
 
+# How each kind of program describes itself on its catalogue card ({sides}: "X and Y").
+SUMMARIES = {
+    ProgramKind.DIALOGUE: "Evening listening circles where {sides} neighbours hear each "
+                          "other's stories.",
+    ProgramKind.STUDENT_EXCHANGE: "Students from {sides} families spend a month in each "
+                                  "other's schools.",
+    ProgramKind.FACULTY_EXCHANGE: "Teachers from {sides} schools compare how they teach "
+                                  "the island's history.",
+    ProgramKind.SPORTS: "Mixed {sides} teams train and play together for ten days.",
+    ProgramKind.FAITH: "{sides} congregations visit each other's places of worship.",
+    ProgramKind.CULTURAL: "{sides} musicians learn each other's songs and perform them "
+                          "together.",
+    ProgramKind.SCIENTIFIC: "{sides} researchers work on one shared question: water.",
+}
+# Where each organization's programs take place (by organization slug).
+ZONES = {"bridges": "Asia/Nicosia"}
+OTHER_ZONE = "Asia/Jerusalem"
+# Sessions start at different hours: (hour, minute) by session, shifted per program.
+SESSION_HOURS = [(10, 0), (14, 30), (18, 0), (19, 30)]
+
 STATUS_CYCLE = [
     ApplicationStatus.ACCEPTED,
     ApplicationStatus.ACCEPTED,
@@ -158,8 +178,13 @@ class Command(BaseCommand):
             organization=org, title=title,
             defaults={
                 "kind": kind, "capacity": capacity, "status": status,
-                "summary": f"A {ProgramKind(kind).label} bringing people from "
-                           f"{' and '.join(side_names)} communities together.",
+                "summary": SUMMARIES[kind].format(
+                    sides=", ".join(side_names[:-1]) + " and " + side_names[-1]),
+                "timezone": ZONES.get(org.slug, OTHER_ZONE),
+                # Applications close three days before the first day, when that is ahead.
+                "applications_close_at": _close_before(today + timedelta(days=start_in),
+                                                       ZONES.get(org.slug, OTHER_ZONE))
+                if start_in > 3 and status == ProgramStatus.PUBLISHED else None,
                 "description": "Small groups meet regularly with trained facilitators. "
                                "Participants agree to ground rules that protect everyone.",
                 "location": "Nicosia" if org.slug == "bridges" else "",
@@ -235,22 +260,24 @@ class Command(BaseCommand):
                 for i in range(len(offsets))]
 
     def _sessions(self, program, users):
-        tz = ZoneInfo("Asia/Nicosia")
+        tz = ZoneInfo(program.timezone)
         accepted = Application.objects.filter(program=program, status=ApplicationStatus.ACCEPTED)
         plans = [
             (-7, "Opening circle: why we came", SessionFormat.STORYTELLING, Confidentiality.OPEN),
             (3, "What the other side fears", SessionFormat.SUSTAINED_DIALOGUE,
              Confidentiality.CHATHAM_HOUSE),
-            (10, "Joint ideas for the buffer zone", SessionFormat.JOINT_BRAINSTORMING,
+            (10, "Joint ideas for what we do next", SessionFormat.JOINT_BRAINSTORMING,
              Confidentiality.OFF_RECORD),
         ]
         today = timezone.localdate()
-        for day, (title, fmt, rule) in zip(self._session_days(program, [p[0] for p in plans]),
-                                           [p[1:] for p in plans], strict=True):
-            start = datetime.combine(day, time(18, 0), tz)
+        for i, (day, (title, fmt, rule)) in enumerate(zip(
+                self._session_days(program, [p[0] for p in plans]), [p[1:] for p in plans],
+                strict=True)):
+            hour, minute = SESSION_HOURS[(i + program.pk) % len(SESSION_HOURS)]
+            start = datetime.combine(day, time(hour, minute), tz)
             session = Session.objects.create(
                 program=program, title=title, format=fmt, starts_at=start,
-                ends_at=start + timedelta(hours=2), timezone="Asia/Nicosia",
+                ends_at=start + timedelta(hours=2), timezone=program.timezone,
                 location=program.location, online_url="https://meet.example/parley-demo"
                 if program.is_online else "", confidentiality=rule,
                 ground_rules="" if rule == Confidentiality.OPEN else
@@ -270,3 +297,8 @@ class Command(BaseCommand):
                     session=session, kind="idea", author=users["facilitator@parley.example"],
                     text="A joint youth choir rehearsing on both sides of the line.",
                 )
+
+
+def _close_before(first_day, zone):
+    """23:59 three days before the program's first day, in the program's zone."""
+    return datetime.combine(first_day - timedelta(days=3), time(23, 59), ZoneInfo(zone))
