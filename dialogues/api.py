@@ -14,7 +14,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import MAX_ID, BooleanField, IntegerField, TextField, TimeField
+from core import content
+from core.api import (
+    MAX_ID,
+    BooleanField,
+    IntegerField,
+    TextField,
+    TimeField,
+    TranslationsField,
+)
 from dialogues import services
 from dialogues.calendar import ics_response, session_ics
 from dialogues.models import OutcomeKind, RSVPResponse, Session, SessionFormat
@@ -53,6 +61,9 @@ class FacilitatorsField(serializers.ListField):
 # --- Serializers ---
 
 
+SESSION_TEXTS = {"title": 200, "ground_rules": 5000}
+
+
 class SessionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     program = serializers.IntegerField(source="program_id", read_only=True)
@@ -79,9 +90,12 @@ class SessionSerializer(serializers.Serializer):
         help_text=_("A group of this program: only its members may answer, get the "
                     "reminders and attend. Null: every accepted participant."))
     status = serializers.CharField(source="effective_status", read_only=True)
+    translations = TranslationsField(SESSION_TEXTS, required=False)
 
     def to_representation(self, session):
         data = super().to_representation(session)
+        languages = self.context.get("languages") or session.program.languages
+        data["translations"] = content.translations(session, languages)
         access = self.context["access"]
         data["online_url"] = (session.online_url or None) if access.can_see_link(session) else None
         return data
@@ -161,7 +175,8 @@ class ProgramSessionsView(generics.GenericAPIView):
     def get(self, request, pk):
         program = self.program()
         page = self.paginate_queryset(sessions_of_program(program))
-        context = {"access": program_access(request.user, program)}
+        context = {"access": program_access(request.user, program),
+                   "languages": program.languages}
         return self.get_paginated_response(SessionSerializer(page, many=True,
                                                              context=context).data)
 

@@ -70,6 +70,9 @@ def test_post_session_as_coordinator_answers_utc(carol, published, fred):
         "capacity": None, "confidentiality": "chatham_house",
         "ground_rules": services.default_ground_rules("chatham_house"),
         "facilitators": [fred.pk], "group": None, "status": "scheduled",
+        "translations": {
+            "title": {"en": "Listening circle"},
+            "ground_rules": {"en": services.default_ground_rules("chatham_house")}},
     }
 
 
