@@ -54,6 +54,10 @@ class ContentDescriptor:
             return self
         if self.name not in instance.__dict__:
             instance.refresh_from_db(fields=[self.name])
+        if getattr(instance, "_mt_disable", False):
+            # Model.clean_fields (which the library marks so) reads each field and writes
+            # the cleaned value back: that must be the main text.
+            return instance.__dict__[self.name]
         translated = instance.__dict__.get(column(self.name, active_language()))
         return translated or instance.__dict__[self.name]
 

@@ -35,7 +35,8 @@ def _main_language(obj, program) -> str:
 
 
 def _language_name(code: str) -> str:
-    return get_language_info(code)["name_local"]
+    """In the reader's language: "(in English)" reads "(İngilizce)" in Turkish."""
+    return get_language_info(code)["name_translated"]
 
 
 @register.simple_tag
