@@ -65,13 +65,14 @@ class ContentDescriptor:
         instance.__dict__[self.name] = value
 
 
-def _stored_value(field):
-    """The base column saves the main text, never the reader's translation."""
+def _main_text_of(field):
+    """Saving, forms (the admin's too) and fixtures take the main text, never the
+    reader's translation."""
 
-    def pre_save(model_instance, add):
+    def stored_value(model_instance, add=False):
         return model_instance.__dict__.get(field.attname)
 
-    return pre_save
+    return stored_value
 
 
 def install(model, fields: tuple[str, ...]) -> None:
@@ -82,8 +83,13 @@ def install(model, fields: tuple[str, ...]) -> None:
     for name in fields:
         setattr(model, name, ContentDescriptor(name))
         field = model._meta.get_field(name)
-        field.pre_save = _stored_value(field)
+        field.pre_save = field.value_from_object = _main_text_of(field)
     model.content_fields = fields
+
+
+def translation_columns(model) -> list[str]:
+    """The per-language columns (for forms that edit the main texts only)."""
+    return [column(field, code) for field in model.content_fields for code in CONTENT_LANGUAGES]
 
 
 def main_text(obj, field: str) -> str:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core import content
 from exchanges.activity import verb_label
 from exchanges.models import ActivityLog, Application, Membership, Organization, Program, Side
 
@@ -44,6 +45,7 @@ class MembershipAdmin(admin.ModelAdmin):
 class SideInline(admin.TabularInline):
     model = Side
     extra = 0
+    exclude = content.translation_columns(Side)  # staff write them on the program's page
 
 
 @admin.register(Program)
@@ -55,6 +57,8 @@ class ProgramAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_on"
     list_select_related = ["organization"]
     inlines = [SideInline]
+    # The main language's texts; staff write the others on the program's edit page.
+    exclude = content.translation_columns(Program)
 
 
 @admin.register(Application)

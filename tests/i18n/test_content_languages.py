@@ -413,3 +413,15 @@ def test_the_chart_tooltip_sentence_is_in_the_template_not_the_script():
 
     assert '"95 %' not in script and "data-interval-label" in script
     assert "data-interval-label=\"{% blocktranslate" in template
+
+
+def test_forms_and_saving_take_the_main_text_whatever_the_active_language(bicommunal):
+    from django.forms.models import model_to_dict
+
+    with translation.override("tr"):
+        assert bicommunal.title == "Köprü"
+        assert model_to_dict(bicommunal, fields=["title"]) == {"title": "Gefyra"}
+        bicommunal.full_clean(exclude=["organization"])
+        bicommunal.save()
+    bicommunal.refresh_from_db()
+    assert content.main_text(bicommunal, "title") == "Gefyra"
