@@ -237,3 +237,14 @@ class TranslationsField(serializers.Field):
 
     def to_representation(self, value):
         return value
+
+    def openapi_schema(self) -> dict:
+        """{field: {language: string ≤ limit}}, nothing else."""
+        return {
+            "type": "object", "additionalProperties": False, "description": str(self.help_text),
+            "properties": {
+                field: {"type": "object", "additionalProperties": False, "properties": {
+                    code: {"type": "string", "maxLength": limit} for code in CONTENT_LANGUAGES}}
+                for field, limit in self.limits.items()
+            },
+        }
