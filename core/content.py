@@ -201,3 +201,11 @@ def search_q(field: str, word: str) -> Q:
     q = Q(**{f"{field}__icontains": word})
     language = active_language()
     return q | Q(**{f"{column(field, language)}__icontains": word})
+
+
+def titles(queryset, field: str = "title") -> dict[int, str]:
+    """{pk: text} in the reader's language where written, else the main language's, in
+    one query."""
+    reader = column(field, active_language())
+    return {pk: translated or main
+            for pk, main, translated in queryset.values_list("pk", field, reader)}

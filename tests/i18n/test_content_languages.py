@@ -425,3 +425,16 @@ def test_forms_and_saving_take_the_main_text_whatever_the_active_language(bicomm
         bicommunal.save()
     bicommunal.refresh_from_db()
     assert content.main_text(bicommunal, "title") == "Gefyra"
+
+
+def test_the_messages_page_names_the_program_in_the_readers_language(client, bicommunal):
+    from tests.factories import NotificationFactory
+
+    reader = accepted_reader(bicommunal, "tr")
+    NotificationFactory(recipient=reader, kind="application_accepted",
+                        context={"application": reader.applications.get().pk,
+                                 "program": bicommunal.pk})
+    client.force_login(reader)
+    html = client.get("/me/messages/").content.decode()
+
+    assert "Köprü" in html and "Gefyra" not in html
