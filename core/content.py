@@ -16,6 +16,9 @@ ours and differ from the library's defaults:
   is one list for the whole site; ours is each program's own first language.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -43,6 +46,20 @@ class ContentManager(MultilingualManager):
         return super().get_queryset().rewrite(False)
 
 
+# Set while Django copies field values from one instance to another (refresh_from_db):
+# the copy must be the main text, not the reader's translation.
+_main_only: ContextVar[bool] = ContextVar("content_main_only", default=False)
+
+
+@contextmanager
+def main_texts():
+    token = _main_only.set(True)
+    try:
+        yield
+    finally:
+        _main_only.reset(token)
+
+
 class ContentDescriptor:
     """`obj.<field>`: the active language's text if written, else the main language's."""
 
@@ -54,7 +71,7 @@ class ContentDescriptor:
             return self
         if self.name not in instance.__dict__:
             instance.refresh_from_db(fields=[self.name])
-        if getattr(instance, "_mt_disable", False):
+        if _main_only.get() or getattr(instance, "_mt_disable", False):
             # Model.clean_fields (which the library marks so) reads each field and writes
             # the cleaned value back: that must be the main text.
             return instance.__dict__[self.name]
@@ -75,11 +92,23 @@ def _main_text_of(field):
     return stored_value
 
 
+def _refresh_keeps_main_texts(model) -> None:
+    """Model.refresh_from_db copies each field with getattr from a fresh instance."""
+    refresh = model.refresh_from_db
+
+    def refresh_from_db(self, *args, **kwargs):
+        with main_texts():
+            return refresh(self, *args, **kwargs)
+
+    model.refresh_from_db = refresh_from_db
+
+
 def install(model, fields: tuple[str, ...]) -> None:
     """Called right after the library registered `fields` of `model`."""
     # The library's constructor also copies `title=` into the active language's column.
     if "__init__" in model.__dict__:
         del model.__init__
+    _refresh_keeps_main_texts(model)
     for name in fields:
         setattr(model, name, ContentDescriptor(name))
         field = model._meta.get_field(name)

@@ -176,3 +176,21 @@ def test_sign_up_starts_in_the_browsers_language_and_timezone(browser, live_serv
     context.close()
     person = User.objects.get(email="deniz@example.org")
     assert (person.language, person.timezone) == ("tr", "Asia/Nicosia")
+
+
+def test_staff_write_a_translation_on_a_phone(phone, program):
+    """The edit page's fieldset per language works at 390 px without JavaScript."""
+    sign_in(phone, "staff@example.org", PASSWORD)
+    phone.goto(f"/programs/{program.pk}/edit/")
+    expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    hebrew_title = phone.locator("input[name=title_he]")
+    expect(hebrew_title).to_have_value("דיאלוג ניקוסיה")
+    expect(hebrew_title).to_have_attribute("lang", "he")
+    hebrew_title.fill("מעגלי הקשבה בניקוסיה")
+    screenshot(phone, "ar-program-edit-390")
+    phone.locator("form.program-form button[type=submit]").click()
+    phone.wait_for_load_state()
+    program.refresh_from_db()
+    assert program.title_he == "מעגלי הקשבה בניקוסיה"
+    assert content.main_text(program, "title") == "Nicosia dialogue"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390

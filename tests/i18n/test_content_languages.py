@@ -438,3 +438,11 @@ def test_the_messages_page_names_the_program_in_the_readers_language(client, bic
     html = client.get("/me/messages/").content.decode()
 
     assert "Köprü" in html and "Gefyra" not in html
+
+
+def test_refreshing_and_saving_in_another_language_keeps_the_main_text(bicommunal):
+    with translation.override("en"):
+        bicommunal.refresh_from_db()
+        bicommunal.save()
+        assert bicommunal.title == "Crossing"
+    assert content.main_text(Program.objects.get(), "title") == "Gefyra"
