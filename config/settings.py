@@ -96,11 +96,20 @@ LANGUAGES = [
     ("es", _("Spanish")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Programs and sessions written in several languages: one column per language
+# (core.content). The fallback is each program's first language, which is ours, not the
+# library's; lookups name the base column (the main language), never the active one.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ()
+MODELTRANSLATION_AUTO_POPULATE = False
 # Our date and time patterns per language (core/formats/<lang>/formats.py), used by
 # the `date` filter and core.templatetags.parley_time.
 FORMAT_MODULE_PATH = ["core.formats"]
 
 INSTALLED_APPS = [
+    # Before the admin, as the library asks; core.content says how we use it.
+    "modeltranslation",
     "config.apps.ParleyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

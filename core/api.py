@@ -20,6 +20,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.content import CONTENT_LANGUAGES
 from core.errors import Conflict
 from core.validity import validate_instant
 
@@ -190,3 +191,64 @@ def exception_handler(exc, context):
 @csrf_exempt
 def api_not_found(request, *args, **kwargs):
     return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=404)
+
+
+class TranslationsField(serializers.Field):
+    """`{"title": {"el": "...", "tr": "..."}, ...}`: known fields only, language codes of
+    settings.LANGUAGES (the program's own languages are checked by its service), strings
+    within each field's length. Errors name the field and the language."""
+
+    default_error_messages = {
+        "not_object": _("Expected an object of fields, each an object of languages."),
+        "unknown_field": _("Not a translated field; one of: %(fields)s."),
+        "unknown_language": _("Not a language of this site."),
+    }
+
+    def __init__(self, limits: dict[str, int], **kwargs):
+        self.limits = limits
+        kwargs.setdefault("help_text", _(
+            "The texts in each of the program's languages, by field and language code: "
+            "%(fields)s. An empty string removes a translation.")
+            % {"fields": ", ".join(limits)})
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("not_object")
+        errors, value = {}, {}
+        for field, texts in data.items():
+            if field not in self.limits:
+                errors[field] = [self.error_messages["unknown_field"]
+                                 % {"fields": ", ".join(self.limits)}]
+            elif not isinstance(texts, dict):
+                errors[field] = [self.error_messages["not_object"]]
+            else:
+                text_field = TextField(max_length=self.limits[field], allow_blank=True)
+                field_errors = {}
+                for language, text in texts.items():
+                    if language not in CONTENT_LANGUAGES:
+                        field_errors[language] = [self.error_messages["unknown_language"]]
+                        continue
+                    try:
+                        value.setdefault(field, {})[language] = text_field.run_validation(text)
+                    except serializers.ValidationError as exc:
+                        field_errors[language] = exc.detail
+                if field_errors:
+                    errors[field] = field_errors
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+    def to_representation(self, value):
+        return value
+
+    def openapi_schema(self) -> dict:
+        """{field: {language: string ≤ limit}}, nothing else."""
+        return {
+            "type": "object", "additionalProperties": False, "description": str(self.help_text),
+            "properties": {
+                field: {"type": "object", "additionalProperties": False, "properties": {
+                    code: {"type": "string", "maxLength": limit} for code in CONTENT_LANGUAGES}}
+                for field, limit in self.limits.items()
+            },
+        }

@@ -13,7 +13,10 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
-from core.api import ErrorSerializer  # the `Error` component: {detail, code}
+from core.api import (
+    ErrorSerializer,  # the `Error` component: {detail, code}
+    TranslationsField,
+)
 
 FIELD_ERRORS = {
     "type": "object",
@@ -72,6 +75,8 @@ class ParleyAutoSchema(AutoSchema):
         return operation
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        if isinstance(field, TranslationsField):
+            return field.openapi_schema()
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         # drf-spectacular leaves out a nested list's length limits; the server applies them.
         if schema and isinstance(field, serializers.ListSerializer):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core import content
 from dialogues.models import (
     RSVP,
     CalendarFeed,
@@ -41,6 +42,8 @@ class SessionAdmin(admin.ModelAdmin):
     raw_id_fields = ["program", "group"]
     filter_horizontal = ["facilitators"]
     inlines = [RSVPInline, OutcomeInline]
+    # The main language's texts; staff write the others on the session's edit page.
+    exclude = content.translation_columns(Session)
 
 
 @admin.register(RSVP)

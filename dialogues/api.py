@@ -14,7 +14,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import MAX_ID, BooleanField, IntegerField, TextField, TimeField
+from core import content
+from core.api import (
+    MAX_ID,
+    BooleanField,
+    IntegerField,
+    TextField,
+    TimeField,
+    TranslationsField,
+)
 from dialogues import services, venue
 from dialogues.calendar import ics_response, session_ics
 from dialogues.models import OutcomeKind, RSVPResponse, Session, SessionFormat
@@ -54,6 +62,9 @@ class FacilitatorsField(serializers.ListField):
 # --- Serializers ---
 
 
+SESSION_TEXTS = {"title": 200, "ground_rules": 5000}
+
+
 class SessionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     program = serializers.IntegerField(source="program_id", read_only=True)
@@ -87,9 +98,12 @@ class SessionSerializer(serializers.Serializer):
         "venue_disclosure_hours before starts_at); null when the program has no delay. "
         "Until then both are null for everyone but staff, custodians and the session's "
         "facilitators."))
+    translations = TranslationsField(SESSION_TEXTS, required=False)
 
     def to_representation(self, session):
         data = super().to_representation(session)
+        languages = self.context.get("languages") or session.program.languages
+        data["translations"] = content.translations(session, languages)
         shown = self.context["access"].venue(session)
         data["location"] = None if shown.withheld else session.location
         data["online_url"] = shown.online_url
@@ -171,7 +185,8 @@ class ProgramSessionsView(generics.GenericAPIView):
     def get(self, request, pk):
         program = self.program()
         page = self.paginate_queryset(sessions_of_program_for(request.user, program))
-        context = {"access": program_access(request.user, program)}
+        context = {"access": program_access(request.user, program),
+                   "languages": program.languages}
         return self.get_paginated_response(SessionSerializer(page, many=True,
                                                              context=context).data)
 

@@ -7,8 +7,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from core import content
 from core.validity import local_time
 from dialogues.models import (
     Confidentiality,
@@ -40,6 +42,9 @@ class WallTimeField(forms.DateTimeField):
 
 def group_label(group: DialogueGroup) -> str:
     return _("Round %(round)d · %(group)s") % {"round": group.round.number, "group": group.name}
+
+
+TRANSLATED = ("title", "ground_rules")
 
 
 class SessionForm(forms.Form):
@@ -78,8 +83,12 @@ class SessionForm(forms.Form):
         help_text=_("Leave empty to use the default text for the chosen rule."),
     )
 
-    def __init__(self, *args, members=None, groups=None, **kwargs):
+    def __init__(self, *args, members=None, groups=None, program=None, session=None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        self.translation_languages = program.languages[1:] if program else []
+        for language in self.translation_languages:
+            self._add_translation_fields(language, session)
         if members is not None:
             self.fields["facilitators"].queryset = members
         self.fields["facilitators"].label_from_instance = lambda user: user.display_name
@@ -101,8 +110,41 @@ class SessionForm(forms.Form):
                     self.add_error(name, exc)
         return cleaned
 
+    def _add_translation_fields(self, language: str, session) -> None:
+        """The title and ground rules in one more of the program's languages."""
+        name = get_language_info(language)["name_local"]
+        for field in TRANSLATED:
+            base = self.fields[field]
+            key = content.column(field, language)
+            self.fields[key] = forms.CharField(
+                label=f"{base.label} ({name})", max_length=base.max_length, required=False,
+                widget=type(base.widget)(attrs={"lang": language, "dir": "auto"}))
+            if session is not None and not self.is_bound:
+                self.initial[key] = getattr(session, key) or ""
+
+    def visible_fields(self):
+        """The main fields; translation_groups() gives the others, per language."""
+        translated = {content.column(field, language) for field in TRANSLATED
+                      for language in self.translation_languages}
+        return [field for field in super().visible_fields() if field.name not in translated]
+
+    def translation_groups(self):
+        """For the template: (language code, language name, its bound fields)."""
+        return [
+            (language, get_language_info(language)["name_local"],
+             [self[content.column(field, language)] for field in TRANSLATED])
+            for language in self.translation_languages
+        ]
+
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
+        translations = {
+            field: {language: data.pop(content.column(field, language))
+                    for language in self.translation_languages}
+            for field in TRANSLATED
+        }
+        if self.translation_languages:
+            data["translations"] = translations
         data.pop("facilitators", None)
         if self.initial.get("starts_at") and not set(WHEN_FIELDS) & set(self.changed_data):
             for name in WHEN_FIELDS:  # an edit that keeps the time does not move the session
@@ -113,13 +155,14 @@ class SessionForm(forms.Form):
     def initial_for(session) -> dict:
         zone = zoneinfo.ZoneInfo(session.timezone)
         return {
-            "title": session.title, "format": session.format,
+            "title": content.main_text(session, "title"), "format": session.format,
             "starts_at": _wall(session.starts_at, zone),
             "ends_at": _wall(session.ends_at, zone),
             "timezone": session.timezone, "location": session.location,
             "online_url": session.online_url, "capacity": session.capacity,
             "facilitators": list(session.facilitators.all()),
-            "confidentiality": session.confidentiality, "ground_rules": session.ground_rules,
+            "confidentiality": session.confidentiality,
+            "ground_rules": content.main_text(session, "ground_rules"),
             "group": session.group_id,
         }
 

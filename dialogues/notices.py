@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
+from core import content
 from core.templatetags.parley_time import format_time
 from dialogues import venue
 from dialogues.calendar import session_ics
@@ -148,7 +149,7 @@ def build_facilitator_reminder(notification: Notification) -> kinds.Email:
 
 
 def session_titles(ids: set[int]) -> dict[int, str]:
-    return dict(Session.objects.filter(pk__in=ids).values_list("pk", "title"))
+    return content.titles(Session.objects.filter(pk__in=ids))
 
 
 def register() -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import content
 from core.errors import Conflict
 from core.validity import canonical_timezone
 from dialogues.groups.selectors import group_of_program, is_in_group
@@ -36,7 +37,11 @@ from dialogues.selectors import program_access
 from exchanges.activity import log_activity
 from exchanges.models import Application, ApplicationStatus, Membership, Program
 from exchanges.selectors import is_accepted_to, require_staff
-from exchanges.signals import membership_ending, program_dates_changing
+from exchanges.signals import (
+    membership_ending,
+    program_dates_changing,
+    program_languages_changed,
+)
 from participants.models import User
 from participants.outbox.services import enqueue
 
@@ -77,13 +82,18 @@ def default_ground_rules(rule: str) -> str:
 
 
 def session_create(
-    *, program: Program, actor: User, facilitators: Iterable[int | User] = (), **fields: Any
+    *, program: Program, actor: User, facilitators: Iterable[int | User] = (),
+    translations: dict | None = None, **fields: Any
 ) -> Session:
+    """`title` and `ground_rules` are the texts in the program's main language;
+    `translations` ({field: {language: text}}) adds its other languages."""
     require_staff(actor, program.organization_id)
     session = Session(program=program)
     _assign(session, fields)
-    if not session.ground_rules.strip():
+    _write_texts(session, program, translations)
+    if not content.main_text(session, "ground_rules").strip():
         session.ground_rules = default_ground_rules(session.confidentiality)
+    content.align_columns(session, program.languages)
     facilitator_ids = _ids(facilitators)
     _validate(session, program, facilitator_ids)
     with transaction.atomic():
@@ -99,21 +109,24 @@ def session_create(
 
 def session_update(
     *, session: Session, actor: User, facilitators: Iterable[int | User] | None = None,
-    **fields: Any
+    translations: dict | None = None, **fields: Any
 ) -> Session:
     with transaction.atomic():
         session = _lock_session(session)
         program = session.program
         access = program_access(actor, program)
         if not access.is_staff:
-            _ensure_facilitator_edit(access, session, fields, facilitators)
+            _ensure_facilitator_edit(access, session, _with_translations(fields, translations),
+                                     facilitators)
         if session.status == SessionStatus.CANCELLED:
             raise Conflict("invalid_transition", _("A cancelled session cannot be changed."))
         before = {name: getattr(session, name)
                   for name in (*TIME_FIELDS, "confidentiality", "group_id")}
         old_default = default_ground_rules(session.confidentiality)
         _assign(session, fields)
-        _refresh_ground_rules(session, fields, old_default)
+        _write_texts(session, program, translations)
+        _refresh_ground_rules(session, _with_translations(fields, translations), old_default)
+        content.align_columns(session, program.languages)
         facilitator_ids = _ids(facilitators) if facilitators is not None else None
         _validate(session, program, facilitator_ids)
         _validate_capacity_against_yes(session)
@@ -133,7 +146,8 @@ def session_update(
         log_activity(
             actor=actor, verb="session.rescheduled" if rescheduled else "session.updated",
             target=session, organization_id=program.organization_id,
-            data=_change_data(session, before, fields, facilitator_ids),
+            data=_change_data(session, before, _with_translations(fields, translations),
+                              facilitator_ids),
         )
     return session
 
@@ -204,10 +218,30 @@ def _assign(session: Session, fields: dict[str, Any]) -> None:
         setattr(session, name, value)
 
 
+def _with_translations(fields: dict[str, Any], translations: dict | None) -> dict[str, Any]:
+    """The fields a request writes, a translated text counting as its field."""
+    return {**{name: True for name in translations or {}}, **fields}
+
+
+def _write_texts(session: Session, program: Program, translations: dict | None) -> None:
+    problems = content.foreign_languages(translations, program.languages)
+    if problems:
+        raise ValidationError({"translations": problems})
+    content.write(session, translations, main=program.main_language)
+
+
+@receiver(program_languages_changed, dispatch_uid="dialogues.services.session_languages")
+def _sessions_follow_program_languages(sender, program, old_languages, **kwargs) -> None:
+    for session in Session.objects.filter(program=program):
+        content.realign(session, old_languages, program.languages)
+        session.save(update_fields=content.columns_of(session))
+
+
 def _refresh_ground_rules(session: Session, fields: dict[str, Any], old_default: str) -> None:
     """Empty rules get the rule's default; so do untouched defaults when the rule changes."""
-    untouched_default = "ground_rules" not in fields and session.ground_rules == old_default
-    if not session.ground_rules.strip() or untouched_default:
+    rules = content.main_text(session, "ground_rules")
+    untouched_default = "ground_rules" not in fields and rules == old_default
+    if not rules.strip() or untouched_default:
         session.ground_rules = default_ground_rules(session.confidentiality)
 
 

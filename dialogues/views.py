@@ -106,7 +106,7 @@ def session_new(request, program_id):
     program = _program(request, program_id)
     if not program_access(request.user, program).is_staff:
         raise PermissionDenied
-    form = SessionForm(request.POST or None, members=_members(program),
+    form = SessionForm(request.POST or None, members=_members(program), program=program,
                        groups=groups_of_program(program), initial={
         "timezone": program.timezone, "confidentiality": Confidentiality.OPEN})
     if request.method == "POST" and form.is_valid():
@@ -128,6 +128,7 @@ def session_edit(request, pk):
         raise PermissionDenied
     form = SessionForm(request.POST or None, members=_members(session.program),
                        groups=groups_of_program(session.program),
+                       program=session.program, session=session,
                        initial=SessionForm.initial_for(session))
     if request.method == "POST" and form.is_valid():
         saved = _save_form(form, lambda: services.session_update(

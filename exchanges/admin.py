@@ -6,6 +6,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core import content
 from exchanges.activity import verb_label
 from exchanges.identity import services as identity_services
 from exchanges.identity.views import RevealForm
@@ -60,6 +61,7 @@ class MembershipAdmin(admin.ModelAdmin):
 class SideInline(admin.TabularInline):
     model = Side
     extra = 0
+    exclude = content.translation_columns(Side)  # staff write them on the program's page
 
 
 @admin.register(Program)
@@ -71,6 +73,8 @@ class ProgramAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_on"
     list_select_related = ["organization"]
     inlines = [SideInline]
+    # The main language's texts; staff write the others on the program's edit page.
+    exclude = content.translation_columns(Program)
 
 
 @admin.register(Application)

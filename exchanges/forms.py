@@ -1,10 +1,13 @@
 """Forms of the exchanges pages: they check shape; the services decide the rules."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from core import content
 from core.validity import validate_date
 from exchanges.activity import verb_label
 from exchanges.models import (
@@ -121,8 +124,20 @@ class ProgramForm(forms.Form):
                     "when no consent is needed."),
     )
 
-    def __init__(self, *args, sides=(), **kwargs):
+    main_language = forms.ChoiceField(
+        label=_("Main language"), choices=settings.LANGUAGES, required=False,
+        help_text=_("The language the fields above are written in. Readers whose language "
+                    "the program is not written in see this one."))
+    other_languages = forms.MultipleChoiceField(
+        label=_("Also written in"), choices=settings.LANGUAGES, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick a language and save: its fields appear below."))
+
+    def __init__(self, *args, sides=(), program=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.program = program
+        self.sides = [side for side in sides if side.pk]
+        self._add_translation_fields()
         self.group_errors: dict[str, list[str]] = {"sides": []}
         zone = timezone.get_current_timezone_name()
         self.fields["applications_close_at"].help_text = _(
@@ -134,7 +149,7 @@ class ProgramForm(forms.Form):
             names = self.data.getlist("side_name")
             self.side_rows = [(sid, name) for sid, name in zip(ids, names, strict=False)]
         else:
-            self.side_rows = [(str(side.pk), side.name) for side in sides]
+            self.side_rows = [(str(side.pk), content.main_text(side, "name")) for side in sides]
             self.side_rows += [("", "")] * EXTRA_SIDE_ROWS
 
     def clean(self):
@@ -146,15 +161,99 @@ class ProgramForm(forms.Form):
                 continue  # a blank new row is ignored; a blank existing side is removed
             if side_id and not side_id.isdigit():
                 raise ValidationError(_("A side could not be read. Reload the page."))
-            specs.append(SideSpec(name=name, id=int(side_id) if side_id else None))
+            specs.append(SideSpec(name=name, id=int(side_id) if side_id else None,
+                                  translations=self._side_translations(side_id, name)))
         cleaned["sides"] = specs
         return cleaned
 
+    # --- The texts in each of the program's languages ---
+
+    def _add_translation_fields(self) -> None:
+        """One group of fields per language the program is written in besides its main
+        one; their names end in the language code (title_tr, side_7_name_tr)."""
+        self.translation_languages = self.program.languages[1:] if self.program else []
+        for language in self.translation_languages:
+            name = get_language_info(language)["name_local"]
+            for field in ("title", "summary", "description"):
+                base = self.fields[field]
+                self.fields[content.column(field, language)] = forms.CharField(
+                    label=f"{base.label} ({name})", max_length=base.max_length,
+                    required=False,
+                    widget=type(base.widget)(attrs={"lang": language, "dir": "auto"}))
+            for position, side in enumerate(self.sides, start=1):
+                self.fields[f"side_{side.pk}_{content.column('name', language)}"] = (
+                    forms.CharField(label=_("Side %(n)d (%(language)s)") % {
+                        "n": position, "language": name}, max_length=80, required=False,
+                        widget=forms.TextInput(attrs={"lang": language, "dir": "auto"})))
+        if self.program and not self.is_bound:
+            for language in self.translation_languages:
+                for field in ("title", "summary", "description"):
+                    name = content.column(field, language)
+                    self.initial[name] = getattr(self.program, name) or ""
+                for side in self.sides:
+                    self.initial[f"side_{side.pk}_{content.column('name', language)}"] = (
+                        getattr(side, content.column("name", language)) or "")
+
+    def translation_groups(self):
+        """For the template: (language code, language name, its bound fields)."""
+        return [
+            (language, get_language_info(language)["name_local"],
+             [self[name] for name in self.fields if name.endswith(f"_{language}")])
+            for language in self.translation_languages
+        ]
+
+    def _current_languages(self) -> list[str]:
+        return list(self.program.languages) if self.program else [content.active_language()]
+
+    def languages(self) -> list[str]:
+        """As chosen; as they were when the form sent no choice of languages at all."""
+        main = self.cleaned_data.get("main_language")
+        if not main:
+            return self._current_languages()
+        return [main] + [code for code in self.cleaned_data["other_languages"] if code != main]
+
+    def _written_in(self) -> str:
+        """The language the main fields were shown in (their texts are in it)."""
+        if self.program:
+            return self.program.main_language
+        return self.cleaned_data.get("main_language") or content.active_language()
+
+    def _side_translations(self, side_id: str, name: str) -> dict:
+        texts = {self._written_in(): name}
+        for language in self.translation_languages:
+            key = f"side_{side_id}_{content.column('name', language)}"
+            if side_id and key in self.cleaned_data:
+                texts[language] = self.cleaned_data[key]
+        return {"name": texts}
+
+    def translations(self) -> dict:
+        """{field: {language: text}} in the languages the program keeps."""
+        keep = set(self.languages())
+        texts = {field: {self._written_in(): self.cleaned_data[field]}
+                 for field in ("title", "summary", "description")}
+        for language in self.translation_languages:
+            for field in texts:
+                texts[field][language] = self.cleaned_data[content.column(field, language)]
+        return {field: {code: text for code, text in by_language.items() if code in keep}
+                for field, by_language in texts.items()}
+
     def program_fields(self) -> dict:
-        fields = {name: self.cleaned_data[name] for name in self.fields}
+        """Everything but the texts, which translations() gives by language."""
+        fields = {name: self.cleaned_data[name] for name in self.base_fields
+                  if name not in ("title", "summary", "description", "main_language",
+                                  "other_languages")}
         if not fields["timezone"]:
             del fields["timezone"]  # left empty: the creator's zone, or unchanged
-        return fields
+        return {**fields, "languages": self.languages(), "translations": self.translations()}
+
+    def sides_in_languages(self) -> list[SideSpec]:
+        """The sides, their texts kept only in the program's languages."""
+        keep = set(self.languages())
+        return [
+            SideSpec(name=spec.name, id=spec.id, translations={"name": {
+                code: text for code, text in spec.translations["name"].items() if code in keep}})
+            for spec in self.cleaned_data["sides"]
+        ]
 
     def side_inputs(self):
         """Rows for the template: (index, id, name)."""

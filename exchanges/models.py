@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from core.content import ContentManager, validate_languages
 from core.encryption import EncryptedEmailField
 from core.validity import day_end, validate_canonical_timezone, validate_date, validate_instant
 
@@ -238,6 +239,10 @@ MIN_GUARDIAN_CONSENT_AGE, MAX_GUARDIAN_CONSENT_AGE = 1, 25
 LAST_ZONE_ON_EARTH = "Etc/GMT+12"
 
 
+def default_languages() -> list[str]:
+    return [settings.LANGUAGE_CODE]
+
+
 class Program(models.Model):
     Kind = ProgramKind
     Status = ProgramStatus
@@ -289,8 +294,14 @@ class Program(models.Model):
         validators=[MinValueValidator(MIN_GUARDIAN_CONSENT_AGE),
                     MaxValueValidator(MAX_GUARDIAN_CONSENT_AGE)],
     )
+    # The languages staff write this program's texts in; the first is its main language,
+    # the one readers of other languages see (core.content).
+    languages = models.JSONField(_("languages"), default=default_languages,
+                                 validators=[validate_languages])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ContentManager()
 
     class Meta:
         verbose_name = _("program")
@@ -332,6 +343,10 @@ class Program(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def main_language(self) -> str:
+        return self.languages[0] if self.languages else settings.LANGUAGE_CODE
+
     def clean(self):
         """The rules across this row's fields; each field's own range is its validator."""
         errors = {}
@@ -369,6 +384,8 @@ class Side(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="sides")
     name = models.CharField(_("name"), max_length=80)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = ContentManager()
 
     class Meta:
         verbose_name = _("side")

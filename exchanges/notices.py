@@ -7,6 +7,7 @@ sending, that what the notice says is still true.
 
 from django.utils.translation import gettext_lazy as _
 
+from core import content
 from exchanges.models import (
     Application,
     ApplicationStatus,
@@ -53,7 +54,7 @@ def build_application_notice(notification: Notification) -> kinds.Email:
 
 
 def program_titles(ids: set[int]) -> dict[int, str]:
-    return dict(Program.objects.filter(pk__in=ids).values_list("pk", "title"))
+    return content.titles(Program.objects.filter(pk__in=ids))
 
 
 def build_invitation(notification: Notification) -> kinds.Email:

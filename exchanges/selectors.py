@@ -23,6 +23,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import content
 from exchanges.models import (
     READER_ROLES,
     REVEALER_ROLES,
@@ -256,11 +257,12 @@ def filter_programs(
 
 
 def search_programs(programs: QuerySet[Program], text: str) -> QuerySet[Program]:
-    """Every word must appear in the title, summary, description or location."""
+    """Every word must appear in the title, summary, description or location, in the
+    reader's language or the program's main language."""
     for word in text.split():
         programs = programs.filter(
-            Q(title__icontains=word) | Q(summary__icontains=word)
-            | Q(description__icontains=word) | Q(location__icontains=word)
+            content.search_q("title", word) | content.search_q("summary", word)
+            | content.search_q("description", word) | Q(location__icontains=word)
         )
     return programs
 

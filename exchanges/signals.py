@@ -14,6 +14,9 @@ program_changed = Signal()
 # A receiver answers {field: message} for each rule of its own the new dates would
 # break (dialogues: the sessions must stay within the program's dates), or None.
 program_dates_changing = Signal()
+# sender=Program, program=..., old_languages=[...]: the program's languages changed (saved);
+# the apps above move their texts the same way (core.content.realign)
+program_languages_changed = Signal()
 # sender=Application, application=..., previous_status=...
 application_status_changed = Signal()
 # sender=Membership, membership=..., actor=... (the row still exists): the person leaves the

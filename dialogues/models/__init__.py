@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.content import ContentManager
 from core.validity import (
     day_end,
     day_start,
@@ -88,6 +89,8 @@ class Session(models.Model):
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ContentManager()
 
     class Meta:
         verbose_name = _("session")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
+from core import content
 from core.api import (
     MAX_ID,
     BooleanField,
@@ -20,6 +21,7 @@ from core.api import (
     SlugField,
     TextField,
     TimeField,
+    TranslationsField,
 )
 from exchanges.models import (
     PROTECTED_APPLICANT_FIELDS,
@@ -149,9 +151,33 @@ def seat_context(programs, staff_organization_ids: set[int]) -> dict:
     return {"staff_organizations": staff_organization_ids, "side_counts": counts}
 
 
+PROGRAM_TEXTS = {"title": 200, "summary": 300, "description": 20000}
+SIDE_TEXTS = {"name": 80}
+LANGUAGE_CHOICES = list(content.CONTENT_LANGUAGES)
+
+
+class LanguagesField(serializers.ListField):
+    """Language codes of settings.LANGUAGES, each once, the main language first."""
+
+    child = serializers.ChoiceField(choices=LANGUAGE_CHOICES)
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=1, max_length=len(LANGUAGE_CHOICES), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not all(isinstance(code, str) for code in data):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        codes = super().to_internal_value(data)
+        if len(set(codes)) != len(codes):
+            raise serializers.ValidationError(_("Each language once."))
+        return codes
+
+
 class SideReadSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text=_(
+        "In the caller's language when written in it, else the program's first language."))
+    translations = TranslationsField(SIDE_TEXTS)
     seats = serializers.IntegerField()
     accepted = serializers.IntegerField(allow_null=True, help_text=_("Staff only; null otherwise."))
     waitlisted = serializers.IntegerField(allow_null=True)
@@ -161,7 +187,8 @@ class SideReadSerializer(serializers.Serializer):
 class SideWriteSerializer(serializers.Serializer):
     id = IntegerField(required=False, min_value=1, max_value=MAX_ID,
                       help_text=_("An existing side's id renames it; none adds one."))
-    name = TextField(max_length=80)
+    name = TextField(max_length=80, help_text=_("In the program's first language."))
+    translations = TranslationsField(SIDE_TEXTS, required=False)
 
     def validate(self, attrs):
         # A PATCH is partial all the way down, so DRF would let a side without a name through.
@@ -176,6 +203,9 @@ class ProgramSerializer(serializers.ModelSerializer):
     applications_close_at = TimeField(allow_null=True, required=False)
     created_at = TimeField(read_only=True)
     sides = serializers.SerializerMethodField()
+    languages = serializers.ListField(child=serializers.CharField(), help_text=_(
+        "The languages the program is written in; the first is its main language."))
+    translations = serializers.SerializerMethodField()
 
     class Meta:
         model = Program
@@ -183,9 +213,13 @@ class ProgramSerializer(serializers.ModelSerializer):
             "id", "organization", "title", "kind", "summary", "description", "location",
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
             "balance", "status", "sides", "created_at", "retention_days", "timezone",
-            "venue_disclosure_hours", "guardian_consent_under",
+            "venue_disclosure_hours", "guardian_consent_under", "languages", "translations",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(TranslationsField(PROGRAM_TEXTS))
+    def get_translations(self, program: Program) -> dict:
+        return content.translations(program, program.languages)
 
     @extend_schema_field(SideReadSerializer(many=True))
     def get_sides(self, program: Program) -> list[dict]:
@@ -197,6 +231,7 @@ class ProgramSerializer(serializers.ModelSerializer):
             {
                 "id": side.pk,
                 "name": side.name,
+                "translations": content.translations(side, program.languages),
                 "seats": seats,
                 **{
                     status: counts[(side.pk, status)] if is_staff else None
@@ -218,6 +253,10 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
         "Not after the end of ends_on anywhere on Earth (24:00 at UTC−12)."))
     sides = SideWriteSerializer(many=True, min_length=2,
                                 help_text=_("At least two, names unique."))
+    languages = LanguagesField(required=False, help_text=_(
+        "Language codes, the main language first (default: en). title, summary, "
+        "description and the sides' names write the main language."))
+    translations = TranslationsField(PROGRAM_TEXTS, required=False)
 
     class Meta:
         model = Program
@@ -225,7 +264,7 @@ class ProgramWriteSerializer(serializers.ModelSerializer):
             "organization", "title", "kind", "summary", "description", "location",
             "is_online", "starts_on", "ends_on", "applications_close_at", "capacity",
             "balance", "sides", "retention_days", "timezone", "venue_disclosure_hours",
-            "guardian_consent_under",
+            "guardian_consent_under", "languages", "translations",
         ]
         extra_kwargs = {
             "starts_on": {"help_text": _("In the years 1900–2200.")},

@@ -119,7 +119,8 @@ def _program_response(request, pk, code=status.HTTP_200_OK) -> Response:
 def _write_arguments(validated: dict) -> dict:
     arguments = dict(validated)
     if "sides" in arguments:
-        arguments["sides"] = [services.SideSpec(name=side["name"], id=side.get("id"))
+        arguments["sides"] = [services.SideSpec(name=side["name"], id=side.get("id"),
+                                                translations=side.get("translations", {}))
                               for side in arguments["sides"]]
     return arguments
 

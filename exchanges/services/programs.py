@@ -1,12 +1,13 @@
 """Programs: create and edit (sides inline), status transitions, delete drafts."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import content
 from core.errors import Conflict
 from core.validity import canonical_timezone
 from exchanges.activity import log_activity
@@ -24,13 +25,18 @@ from exchanges.services.applications import (
     _fill_free_seats,
     _lock_program,
 )
-from exchanges.signals import program_changed, program_created, program_dates_changing
+from exchanges.signals import (
+    program_changed,
+    program_created,
+    program_dates_changing,
+    program_languages_changed,
+)
 from participants.models import User
 
 PROGRAM_FIELDS = (
     "title", "kind", "summary", "description", "location", "is_online", "starts_on",
     "ends_on", "applications_close_at", "capacity", "balance", "retention_days", "timezone",
-    "venue_disclosure_hours", "guardian_consent_under",
+    "venue_disclosure_hours", "guardian_consent_under", "languages",
 )
 
 
@@ -40,22 +46,29 @@ class SideSpec:
 
     name: str
     id: int | None = None
+    # {"name": {language: text}}: the name in the program's other languages
+    translations: dict = field(default_factory=dict)
 
 
 def program_create(
-    *, organization: Organization, actor: User, sides: list[SideSpec], **fields: Any
+    *, organization: Organization, actor: User, sides: list[SideSpec],
+    translations: dict | None = None, **fields: Any
 ) -> Program:
+    """`title`, `summary`, `description` and each side's `name` are the texts in the main
+    language (the first of `languages`); `translations` adds the others."""
     require_staff(actor, organization.pk)
     program = Program(organization=organization, status=ProgramStatus.DRAFT,
                       timezone=canonical_timezone(actor.timezone or "UTC"))
     if fields.get("timezone") is None:
         fields.pop("timezone", None)  # not given: the creator's own zone
     _assign(program, fields)
+    _write_texts(program, translations, sides)
     _validate_program(program, sides=sides)
     with transaction.atomic():
         program.save()
         Side.objects.bulk_create(
-            Side(program=program, name=spec.name.strip(), position=i)
+            _side_with_texts(Side(program=program, name=spec.name.strip(), position=i),
+                             spec, program.languages)
             for i, spec in enumerate(sides)
         )
         program_created.send(sender=Program, program=program)
@@ -65,20 +78,35 @@ def program_create(
 
 
 def program_update(
-    *, program: Program, actor: User, sides: list[SideSpec] | None = None, **fields: Any
+    *, program: Program, actor: User, sides: list[SideSpec] | None = None,
+    translations: dict | None = None, **fields: Any
 ) -> Program:
+    """`title` and the others write the main language (after a change of `languages`,
+    the new first one); `translations` writes any of the program's languages."""
     require_staff(actor, program.organization_id)
     with transaction.atomic():
         program = _lock_program(program)
         if program.status == ProgramStatus.ARCHIVED:
             raise Conflict("invalid_transition", _("An archived program is read-only."))
         old_capacity, old_dates = program.capacity, (program.starts_on, program.ends_on)
+        old_languages = list(program.languages)
+        if "languages" in fields:
+            _change_languages(program, fields.pop("languages"))
         _assign(program, fields)
+        _write_texts(program, translations, sides)
         _validate_program(program, sides=sides,
                           dates_changed=(program.starts_on, program.ends_on) != old_dates)
         if sides is not None:
             _apply_sides(program, sides)
         program.save()
+        if program.languages != old_languages:
+            if sides is None:  # sides written now are already in the new languages
+                _realign_sides(program, old_languages)
+            program_languages_changed.send(sender=Program, program=program,
+                                           old_languages=old_languages)
+            fields["languages"] = program.languages
+        if translations:
+            fields["translations"] = sorted(translations)
         if program.capacity > old_capacity or sides is not None or "balance" in fields:
             _fill_free_seats(program, actor)
         program_changed.send(sender=Program, program=program, fields=sorted(fields))
@@ -86,6 +114,42 @@ def program_update(
                      organization_id=program.organization_id,
                      data={"fields": sorted(fields) + (["sides"] if sides is not None else [])})
     return program
+
+
+def _change_languages(program: Program, languages: Any) -> None:
+    """A new first language takes the base columns where it has texts (core.content)."""
+    old_main = program.main_language
+    program.languages = languages
+    content.validate_language_list(languages)
+    if languages[0] != old_main:
+        content.change_main_language(program, old_main, languages[0])
+
+
+def _write_texts(program: Program, translations: dict | None,
+                 sides: list[SideSpec] | None) -> None:
+    """Check that every text is in one of the program's languages, then write them."""
+    languages = program.languages
+    content.validate_language_list(languages)
+    problems = content.foreign_languages(translations, languages)
+    for spec in sides or ():
+        problems.extend(content.foreign_languages(spec.translations, languages))
+    if problems:
+        raise ValidationError({"translations": problems})
+    content.write(program, translations, main=program.main_language)
+    content.align_columns(program, languages)
+
+
+def _side_with_texts(side: Side, spec: SideSpec, languages: list[str]) -> Side:
+    content.write(side, spec.translations, main=languages[0])
+    content.align_columns(side, languages)
+    return side
+
+
+def _realign_sides(program: Program, old_languages: list[str]) -> None:
+    """Sides follow the program's languages: a new first language, dropped languages."""
+    for side in program.sides.all():
+        content.realign(side, old_languages, program.languages)
+        side.save(update_fields=content.columns_of(side))
 
 
 def _assign(program: Program, fields: dict[str, Any]) -> None:
@@ -125,10 +189,9 @@ def _apply_sides(program: Program, sides: list[SideSpec]) -> None:
             side.name = f"\u2060renaming {side.pk}"  # PostgreSQL refuses NUL in text
             side.save(update_fields=["name"])
     for position, spec in enumerate(sides):
-        if spec.id is None:
-            Side.objects.create(program=program, name=spec.name.strip(), position=position)
-        else:
-            Side.objects.filter(pk=spec.id).update(name=spec.name.strip(), position=position)
+        side = existing.get(spec.id) or Side(program=program)
+        side.name, side.position = spec.name.strip(), position
+        _side_with_texts(side, spec, program.languages).save()
 
 
 def _validate_program(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core import content
 from core.csv_export import csv_response
 from core.errors import Conflict
 from core.validity import canonical_timezone
@@ -161,13 +162,14 @@ def program_create(request, slug):
     organization = get_object_or_404(Organization, slug=slug)
     if not is_staff_of(request.user, organization.pk):
         raise Http404
-    form = ProgramForm(request.POST or None,
-                       initial={"timezone": canonical_timezone(request.user.timezone or "UTC")})
+    form = ProgramForm(request.POST or None, initial={
+        "timezone": canonical_timezone(request.user.timezone or "UTC"),
+        "main_language": content.active_language()})
     if request.method == "POST" and form.is_valid():
         try:
             program = services.program_create(
                 organization=organization, actor=request.user,
-                sides=form.cleaned_data["sides"], **form.program_fields(),
+                sides=form.sides_in_languages(), **form.program_fields(),
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -184,12 +186,12 @@ def program_edit(request, pk):
     program = _staffed_program(request, pk)
     sides = list(program.sides.all())
     if request.method == "POST":
-        form = ProgramForm(request.POST, sides=sides)
+        form = ProgramForm(request.POST, sides=sides, program=program)
         if form.is_valid() and _update_program(request, program, form):
             messages.success(request, _("Your changes were saved."))
             return redirect("exchanges:program-edit", pk=program.pk)
     else:
-        form = ProgramForm(initial=_program_initial(program), sides=sides)
+        form = ProgramForm(initial=_program_initial(program), sides=sides, program=program)
     program.refresh_from_db()  # a refused change leaves the stored program as it was
     return render(request, "exchanges/program_form.html",
                   {"form": form, "organization": program.organization, "program": program,
@@ -198,13 +200,19 @@ def program_edit(request, pk):
 
 
 def _program_initial(program) -> dict:
-    return {name: getattr(program, name) for name in ProgramForm.base_fields}
+    """The texts in the program's main language, whatever the editor reads in."""
+    initial = {name: getattr(program, name) for name in ProgramForm.base_fields
+               if hasattr(program, name)}
+    for field in program.content_fields:
+        initial[field] = content.main_text(program, field)
+    return {**initial, "main_language": program.main_language,
+            "other_languages": program.languages[1:]}
 
 
 def _update_program(request, program, form) -> bool:
     try:
         services.program_update(program=program, actor=request.user,
-                                sides=form.cleaned_data["sides"], **form.program_fields())
+                                sides=form.sides_in_languages(), **form.program_fields())
     except ValidationError as error:
         add_service_errors(form, error)
         return False

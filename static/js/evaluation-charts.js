@@ -46,6 +46,7 @@
   }
 
   function draw(canvas, spec) {
+    var intervalLabel = canvas.getAttribute("data-interval-label") || "{low} … {high} (n = {n})";
     var range = bounds(spec);
     var datasets = spec.sides.map(function (side, index) {
       return {
@@ -76,7 +77,9 @@
               afterLabel: function (item) {
                 var d = item.dataset, i = item.dataIndex;
                 if (d.low[i] === null) { return ""; }
-                return "95 %: " + d.low[i] + " … " + d.high[i] + " (n = " + d.n[i] + ")";
+                // The sentence comes translated from the page (data-interval-label).
+                return intervalLabel.replace("{low}", d.low[i]).replace("{high}", d.high[i])
+                  .replace("{n}", d.n[i]);
               }
             }
           }

@@ -98,15 +98,21 @@ def test_programs_list_side_counts_only_for_staff(alice, bob, published):
     public_view = client_for(bob).get(PROGRAMS).json()["results"][0]["sides"]
 
     assert staff_view == [
-        {"id": north.pk, "name": "North", "seats": 5, "accepted": 1, "waitlisted": 0,
-         "pending": 1},
-        {"id": south.pk, "name": "South", "seats": 5, "accepted": 0, "waitlisted": 1,
+        {"id": north.pk, "name": "North",
+         "translations": {"name": {"en": "North"}}, "seats": 5,
+         "accepted": 1, "waitlisted": 0, "pending": 1},
+        {"id": south.pk, "name": "South",
+         "translations": {"name": {"en": "South"}}, "seats": 5, "accepted": 0, "waitlisted": 1,
          "pending": 0},
     ]
     assert public_view == [
-        {"id": north.pk, "name": "North", "seats": 5, "accepted": None, "waitlisted": None,
+        {"id": north.pk, "name": "North",
+         "translations": {"name": {"en": "North"}}, "seats": 5, "accepted": None,
+         "waitlisted": None,
          "pending": None},
-        {"id": south.pk, "name": "South", "seats": 5, "accepted": None, "waitlisted": None,
+        {"id": south.pk, "name": "South",
+         "translations": {"name": {"en": "South"}}, "seats": 5, "accepted": None,
+         "waitlisted": None,
          "pending": None},
     ]
 
@@ -141,14 +147,18 @@ def test_programs_create_by_coordinator_is_draft(carol, org):
         "applications_close_at": "2027-02-01T16:00:00Z", "capacity": 10, "balance": "parity",
         "status": "draft",
         "sides": [
-            {"id": north.pk, "name": "North", "seats": 5, "accepted": 0, "waitlisted": 0,
+            {"id": north.pk, "name": "North",
+         "translations": {"name": {"en": "North"}}, "seats": 5, "accepted": 0, "waitlisted": 0,
              "pending": 0},
-            {"id": south.pk, "name": "South", "seats": 5, "accepted": 0, "waitlisted": 0,
+            {"id": south.pk, "name": "South",
+         "translations": {"name": {"en": "South"}}, "seats": 5, "accepted": 0, "waitlisted": 0,
              "pending": 0},
         ],
         "created_at": program.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "retention_days": None, "timezone": "UTC", "venue_disclosure_hours": None,
-        "guardian_consent_under": None,
+        "guardian_consent_under": None, "languages": ["en"],
+        "translations": {"title": {"en": "Youth dialogue"},
+                         "summary": {"en": "Meet the other side."}, "description": {}},
     }
     assert program.applications_close_at == datetime(2027, 2, 1, 16, tzinfo=UTC)
     assert ActivityLog.objects.filter(verb="program.created").count() == 1

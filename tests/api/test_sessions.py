@@ -71,6 +71,9 @@ def test_post_session_as_coordinator_answers_utc(carol, published, fred):
         "ground_rules": services.default_ground_rules("chatham_house"),
         "facilitators": [fred.pk], "group": None, "status": "scheduled",
         "venue_disclosed_at": None,
+        "translations": {
+            "title": {"en": "Listening circle"},
+            "ground_rules": {"en": services.default_ground_rules("chatham_house")}},
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from core import content
 from dialogues.models import RSVP
 from exchanges import services
 from exchanges.models import Application
@@ -39,17 +40,46 @@ def assert_speaks(page, lang: str) -> None:
 
 @pytest.fixture
 def program():
+    """Written in English first, then in Arabic and Hebrew: readers of those two see
+    their own language (core.content) and no English of the program's either."""
     organization = OrganizationFactory(name="جسور من أجل السلام", slug="jusur")
     staff = UserFactory(email="staff@example.org", display_name="ستيلا", language="ar")
     MembershipFactory(organization=organization, user=staff, role="owner")
-    program = program_with_sides("القبارصة اليونانيون", "القبارصة الأتراك",
-                                 organization=organization, title="حوار نيقوسيا",
-                                 summary="لقاءات شهرية بين الطرفين.", location="نيقوسيا",
-                                 description="نلتقي مرة في الشهر.\n\nNicosia, 2026.")
-    SessionFactory(program=program, title="ما الذي يخيفنا", confidentiality="chatham_house",
-                   ground_rules="نستمع دون مقاطعة.", location="بيت التعاون",
-                   starts_at=timezone.now() + dt.timedelta(days=10))
+    program = program_with_sides("Greek Cypriots", "Turkish Cypriots",
+                                 organization=organization, title="Nicosia dialogue",
+                                 summary="Monthly meetings of the two sides.",
+                                 location="نيقوسيا", languages=["en", "ar", "he"],
+                                 description="We meet once a month.\n\nNicosia, 2026.")
+    write(program, title={"ar": "حوار نيقوسيا", "he": "דיאלוג ניקוסיה"},
+          summary={"ar": "لقاءات شهرية بين الطرفين.", "he": "מפגשים חודשיים בין הצדדים."},
+          description={"ar": "نلتقي مرة في الشهر.\n\nNicosia, 2026.",
+                       "he": "נפגשים פעם בחודש.\n\nNicosia, 2026."})
+    greek, turkish = program.sides.all()
+    write(greek, name={"ar": "القبارصة اليونانيون", "he": "הקפריסאים היוונים"})
+    write(turkish, name={"ar": "القبارصة الأتراك", "he": "הקפריסאים הטורקים"})
+    session = SessionFactory(program=program, title="What frightens us",
+                             confidentiality="chatham_house", location="بيت التعاون",
+                             ground_rules="We listen without interrupting.",
+                             starts_at=timezone.now() + dt.timedelta(days=10))
+    write(session, title={"ar": "ما الذي يخيفنا", "he": "ממה אנחנו חוששים"},
+          ground_rules={"ar": "نستمع دون مقاطعة.", "he": "מקשיבים בלי להפריע."})
     return program
+
+
+def write(obj, **texts) -> None:
+    content.write(obj, texts, main="en")
+    obj.save()
+
+
+ENGLISH_CONTENT = ["Nicosia dialogue", "Monthly meetings", "Greek Cypriots",
+                   "Turkish Cypriots", "What frightens us", "We listen", "We meet"]
+
+
+def assert_no_english_content(page) -> None:
+    """The program's English (its main language) stays hidden: every text is translated."""
+    text = visible_text(page.content())
+    assert [words for words in ENGLISH_CONTENT if words in text] == [], page.url
+    expect(page.locator(".content-lang")).to_have_count(0)
 
 
 def test_arabic_participant_applies_and_says_yes_on_a_phone(phone, program):
@@ -65,11 +95,14 @@ def test_arabic_participant_applies_and_says_yes_on_a_phone(phone, program):
     assert User.objects.get(email="nur@example.org").language == "ar"
     expect(phone.get_by_role("heading", name="البرامج", exact=True)).to_be_visible()
     assert_speaks(phone, "ar")
+    assert_no_english_content(phone)
     screenshot(phone, "ar-catalogue-390")
 
     # Apply for a side.
     phone.get_by_role("link", name="حوار نيقوسيا").click()
     assert_speaks(phone, "ar")
+    assert_no_english_content(phone)
+    expect(phone.locator("h1 bdi")).to_have_attribute("lang", "ar")
     phone.get_by_label("القبارصة الأتراك").check()
     phone.get_by_label("لماذا تريد المشاركة؟").fill("أريد أن أستمع.")
     screenshot(phone, "ar-program-390")
@@ -94,6 +127,8 @@ def test_arabic_participant_applies_and_says_yes_on_a_phone(phone, program):
     phone.get_by_role("button", name="نعم، سأحضر").click()
     expect(phone.get_by_text("ردّك: نعم، ستحضر.")).to_be_visible()
     assert_speaks(phone, "ar")
+    assert_no_english_content(phone)
+    expect(phone.locator(".ground-rules")).to_have_attribute("lang", "ar")
     screenshot(phone, "ar-session-390")
     assert RSVP.objects.get(participant__email="nur@example.org").response == "yes"
 
@@ -118,6 +153,7 @@ def test_hebrew_main_pages_on_a_phone(phone, program):
                        ("session", f"/sessions/{program.sessions.get().pk}/")]:
         phone.goto(path)
         assert_speaks(phone, "he")
+        assert_no_english_content(phone)
         screenshot(phone, f"he-{name}-390")
 
 
@@ -140,3 +176,21 @@ def test_sign_up_starts_in_the_browsers_language_and_timezone(browser, live_serv
     context.close()
     person = User.objects.get(email="deniz@example.org")
     assert (person.language, person.timezone) == ("tr", "Asia/Nicosia")
+
+
+def test_staff_write_a_translation_on_a_phone(phone, program):
+    """The edit page's fieldset per language works at 390 px without JavaScript."""
+    sign_in(phone, "staff@example.org", PASSWORD)
+    phone.goto(f"/programs/{program.pk}/edit/")
+    expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    hebrew_title = phone.locator("input[name=title_he]")
+    expect(hebrew_title).to_have_value("דיאלוג ניקוסיה")
+    expect(hebrew_title).to_have_attribute("lang", "he")
+    hebrew_title.fill("מעגלי הקשבה בניקוסיה")
+    screenshot(phone, "ar-program-edit-390")
+    phone.locator("form.program-form button[type=submit]").click()
+    phone.wait_for_load_state()
+    program.refresh_from_db()
+    assert program.title_he == "מעגלי הקשבה בניקוסיה"
+    assert content.main_text(program, "title") == "Nicosia dialogue"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390

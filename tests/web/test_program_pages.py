@@ -278,7 +278,7 @@ def test_program_detail_shows_description_sides_and_apply_form(client, bob, org)
     client.force_login(bob)
     html = client.get(f"/programs/{program.pk}/").content.decode()
     assert "Long text" in html
-    assert "<bdi>North</bdi> · <bdi>South</bdi>" in html
+    assert '<bdi lang="en">North</bdi> · <bdi lang="en">South</bdi>' in html
     assert 'class="badge badge--published"' in html
     assert f'action="/programs/{program.pk}/apply/"' in html
     assert "/edit/" not in html

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from core import content
 from dialogues.evaluation import services as evaluation_services
 from dialogues.models import (
     DEFAULT_REMINDER_SCHEDULE,
@@ -205,12 +206,27 @@ class Command(BaseCommand):
         self._sessions(program, users)
         reminders.replan_program(program=program)  # reminders and follow-ups, as staff would
         if title == "Nicosia Listening Circles":
+            self._in_greek_and_turkish(program, sides)
             self._evaluation(program, users)
         ActivityLog.objects.create(
             actor=users["staff@parley.example"], organization=org, verb="program.created",
             target_type="program", target_id=str(program.pk), target_repr=program.title,
         )
         return program
+
+    def _in_greek_and_turkish(self, program, sides):
+        """A bicommunal program is written in both communities' languages too."""
+        program.languages = ["en", "el", "tr"]
+        content.write(program, {
+            "title": {"el": "Κύκλοι ακρόασης Λευκωσίας", "tr": "Lefkoşa Dinleme Çemberleri"},
+            "summary": {"el": "Μικρές ομάδες από τις δύο κοινότητες ακούν η μία την άλλη.",
+                        "tr": "İki toplumdan küçük gruplar birbirini dinliyor."},
+        }, main="en")
+        program.save()
+        for side, greek, turkish in zip(sides, ["Ελληνοκύπριοι", "Τουρκοκύπριοι"],
+                                        ["Kıbrıslı Rum", "Kıbrıslı Türk"], strict=False):
+            content.write(side, {"name": {"el": greek, "tr": turkish}}, main="en")
+            side.save()
 
     def _evaluation(self, program, users):
         """Surveys as staff would set them up; the first session is past, so `pre` is
