@@ -320,3 +320,16 @@ def test_editor_sets_retention_and_shows_when_data_will_be_erased(client, org, a
     program.save()
     page = client.get(f"/programs/{program.pk}/edit/").content.decode()
     assert "will be erased on 30 April 2031" in page
+
+
+def test_the_edit_page_renders_every_field_of_its_form(client, alice, org):
+    """A form field missing from the page would be saved empty on every edit."""
+    program = program_with_sides("North", "South", organization=org)
+    client.force_login(alice)
+    response = client.get(f"/programs/{program.pk}/edit/")
+    html = response.content.decode()
+    rendered_elsewhere = {"sides": 'name="side_name"'}  # one input per side
+    missing = [name for name in response.context["form"].fields
+               if rendered_elsewhere.get(name, f'name="{name}"') not in html]
+    assert missing == []
+
