@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from exchanges.api import invitations, organizations, views
 
@@ -34,4 +34,5 @@ urlpatterns = [
          name="api-application-decline"),
     path("applications/<int:pk>/withdraw/", views.ApplicationWithdrawView.as_view(),
          name="api-application-withdraw"),
+    path("", include("exchanges.incidents.api_urls")),
 ]

@@ -35,6 +35,7 @@ exchange_patterns = ([
          name="invitation-decline"),
     path("invitations/<str:token>/signup/", invitations.invitation_signup,
          name="invitation-signup"),
+    path("", include("exchanges.incidents.urls")),
 ], "exchanges")
 
 urlpatterns = [

@@ -1,4 +1,9 @@
-"""Organizations, memberships, programs, sides, applications and the activity log."""
+"""Organizations, memberships, programs, sides, applications and the activity log.
+
+A capability with models of its own keeps them in a module beside this one
+(`exchanges/models/<capability>.py`), imported at the end of this file so that
+Django registers them and `from exchanges.models import X` works for every model.
+"""
 
 import hashlib
 from base64 import urlsafe_b64encode
@@ -425,3 +430,10 @@ class ActivityLog(models.Model):
         from exchanges.activity import verb_label  # the labels live beside log_activity
 
         return verb_label(self.verb)
+
+
+from exchanges.models.incidents import (  # noqa: E402, F401 - the capability's models
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+)
