@@ -24,6 +24,7 @@ from dialogues.evaluation import services as evaluation_services
 from dialogues.groups import services as group_services
 from dialogues.models import CalendarFeed, Wave
 from exchanges import services
+from exchanges.incidents import services as incident_services
 from exchanges.models import ActivityLog
 from exchanges.selectors import (
     can_see_personal_data,
@@ -54,6 +55,10 @@ VIEWERS = ("p", "q", "owner", "coordinator", "facilitator", "other_owner", "anon
 SUBJECTS = ("p", "q")
 # Whose email and legal name each viewer may see (besides their own).
 STAFF_OF_A = ("owner", "coordinator")
+# What p wrote in an incident report: only p and the organization's owners (custodians too,
+# when it has some) may ever read it.
+INCIDENT_TEXT = "Someone followed me home after the circle"
+INCIDENT_READERS = ("p", "owner")
 
 
 @dataclass
@@ -66,6 +71,7 @@ class World:
     sessions: dict
     feeds: dict = field(default_factory=dict)
     invitation: object = None
+    incident: object = None
 
 
 def build_world() -> World:
@@ -126,9 +132,13 @@ def build_world() -> World:
     evaluation_services.survey_respond(
         program=program, wave_name="pre", user=people["q"], consent=True,
         answers={"thermometer.1": 40, "trust.1": 2, "trust.2": 3, "trust.3": 2})
+    # p reports a concern about q, without their name shown to owners.
+    incident = incident_services.incident_report(
+        program=program, reporter=people["p"], kind="harassment", about=people["q"].pk,
+        anonymous=True, description=INCIDENT_TEXT)
     return World(people=people, org=org, other_org=other_org, program=program,
                  applications=applications, sessions=sessions, feeds=feeds,
-                 invitation=invitation)
+                 invitation=invitation, incident=incident)
 
 
 @pytest.fixture
@@ -230,6 +240,9 @@ ROWS = [
     Row("evaluation-responses-csv",
         lambda w: f"/programs/{w.program.pk}/evaluation/responses.csv"),
     Row("organization-evaluation", lambda w: "/orgs/alpha/evaluation/"),
+    Row("exchanges:program-incidents", lambda w: f"/programs/{w.program.pk}/incidents/"),
+    Row("exchanges:incident-new", lambda w: f"/programs/{w.program.pk}/incidents/new/"),
+    Row("exchanges:incident-detail", lambda w: f"/incidents/{w.incident.pk}/"),
     # The API.
     Row("api-me", lambda w: "/api/v1/me/", shows=SELF_ONLY),
     Row("api-me-export", lambda w: "/api/v1/me/export/", shows=SELF_ONLY),
@@ -263,6 +276,8 @@ ROWS = [
         lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/results.csv"),
     Row("api-evaluation-responses-csv",
         lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/responses.csv"),
+    Row("api-program-incidents", lambda w: f"/api/v1/programs/{w.program.pk}/incidents/"),
+    Row("api-incident", lambda w: f"/api/v1/incidents/{w.incident.pk}/"),
 ]
 
 # Routes without a row, and why none of them can show a person to a viewer.
@@ -294,6 +309,10 @@ NO_ROW = {
     "session-attendance": "POST only, staff and facilitators; a row of display names",
     "session-outcome-new": "POST only; redirects",
     "calendar-feed-revoke": "POST only; redirects",
+    "exchanges:incident-update": "POST only, custodians and owners (404 for others); "
+                                 "redirects, or re-shows exchanges:incident-detail",
+    "participants:quick-exit": "POST only; hides the caller, redirects to the catalogue",
+    "participants:quick-exit-undo": "POST only; shows the caller again, redirects",
     "api-program-publish": "POST only; answers a program",
     "api-program-close": "POST only; answers a program",
     "api-program-archive": "POST only; answers a program",
@@ -494,6 +513,9 @@ def _email_context(world: World, kind: str, rule: str) -> tuple[object, dict]:
                                    "new_email": "p-new-address@example.org"}
     if kind == "password_reset":
         return world.people["p"], {}
+    if kind == "incident_reported":  # to the owners: this organization has no custodian
+        return world.people["owner"], {"incident": world.incident.pk,
+                                       "program": program.pk}
     if kind in ("survey_invitation", "survey_reminder"):
         pre = Wave.objects.get(evaluation__program=program, name="pre")
         return world.people["p"], {"program": program.pk, "wave": pre.pk}
@@ -613,3 +635,38 @@ def test_no_view_is_logged_for_those_who_see_no_personal_data(world, viewer):
     client.get(f"/api/v1/applications/{application.pk}/")
 
     assert _views() == []
+
+
+# --- Incidents: what was reported reaches only the reporter and those who work it -----------
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_an_incident_report_reaches_only_its_reporter_custodians_and_owners(world, viewer):
+    client = client_as(world, viewer)
+    shown_on = []
+
+    for row in ROWS:
+        response = getattr(client, row.method)(row.url(world))
+        body = b"".join(response).decode("utf-8", "replace")
+        if INCIDENT_TEXT in body:
+            shown_on.append(row.name)
+
+    expected = {"p": ["exchanges:incident-detail",
+                      "participants:my-data-download", "api-me-export", "api-program-incidents",
+                      "api-incident"],
+                "owner": ["exchanges:incident-detail", "api-program-incidents", "api-incident"]}
+    assert sorted(shown_on) == sorted(expected.get(viewer, []))
+
+
+def test_the_incident_notice_and_the_activity_log_carry_no_report(world):
+    [notice] = Notification.objects.filter(kind="incident_reported")
+    dispatch.dispatch_outbox()
+
+    [email] = [m for m in mail.outbox if m.to == [world.people["owner"].email]]
+    text = "\n".join([email.subject, email.body, *(c for c, _m in email.alternatives)])
+    assert notice.recipient == world.people["owner"]
+    assert INCIDENT_TEXT not in text
+    assert [name for name in ("Parvaneh", "Quillon") if name in text] == []
+    assert f"/incidents/{world.incident.pk}/" in text
+    logged = " ".join(f"{e.verb} {e.target_repr} {e.data}" for e in ActivityLog.objects.all())
+    assert INCIDENT_TEXT not in logged and "incident" not in logged

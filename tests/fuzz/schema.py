@@ -39,7 +39,8 @@ REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422"
 # Which seeded rows a path parameter names, by the collection in front of it.
 _COLLECTIONS = {"programs": "programs", "applications": "applications", "sessions": "sessions",
                 "organizations": "organizations", "members": "members",
-                "invitations": "invitations", "groups": "groups", "waves": "waves"}
+                "invitations": "invitations", "groups": "groups", "waves": "waves",
+                "incidents": "incidents"}
 
 
 def _application(environ, start_response):
