@@ -73,6 +73,7 @@ def incident_new(request, program_id):
             return redirect("exchanges:incident-detail", pk=incident.pk)
     return render(request, "exchanges/incidents/incident_form.html", {
         "program": program, "form": form, "has_custodians": _has_custodians(program),
+        "works": selectors.works_incidents(request.user, program.organization_id),
     }, status=400 if form.errors else 200)
 
 
