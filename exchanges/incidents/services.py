@@ -66,8 +66,8 @@ def incident_update(*, incident: Incident, actor: User, status: str,
     if status not in IncidentStatus.values:
         raise ValidationError({"status": _("Choose open, reviewing or closed.")})
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related(
-            "program__organization", "reporter", "about").get(pk=incident.pk)
+        # Locked alone: PostgreSQL refuses FOR UPDATE across the nullable `about` join.
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if resolution is not None:
             incident.resolution = resolution.strip()
         if status == IncidentStatus.CLOSED and not incident.resolution:
