@@ -375,6 +375,8 @@ SPECTACULAR_SETTINGS = {
         "ProgramStatusEnum": "exchanges.models.ProgramStatus",
         "SessionStatusEnum": "dialogues.models.SessionStatus",
         "NotificationStatusEnum": "participants.models.NotificationStatus",
+        "IncidentKindEnum": "exchanges.models.IncidentKind",
+        "IncidentStatusEnum": "exchanges.models.IncidentStatus",
     },
 }
 

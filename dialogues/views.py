@@ -277,9 +277,12 @@ def my_sessions(request):
     feed = CalendarFeed.objects.filter(user=request.user).first()
     feed = feed or services.calendar_feed_get_or_create(user=request.user)
     feed_url = request.build_absolute_uri(reverse("calendar-feed", args=[feed.token]))
+    # Everyone with a session here is accepted or runs it: they may report a concern.
+    programs = {s.program_id: s.program for s in (*upcoming, *past)}
     return render(request, "dialogues/my_sessions.html", {
         "upcoming": upcoming, "past": past, "feed_url": feed_url,
-        "viewer_zone": request.user.timezone})
+        "viewer_zone": request.user.timezone,
+        "concern_programs": sorted(programs.values(), key=lambda p: (p.title, p.pk))})
 
 
 @require_POST

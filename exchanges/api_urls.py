@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from exchanges.api import guardians, invitations, organizations, views
 from exchanges.identity import api as identity_api
@@ -39,4 +39,5 @@ urlpatterns = [
          name="api-application-reveal"),
     path("applications/<int:pk>/withdraw/", views.ApplicationWithdrawView.as_view(),
          name="api-application-withdraw"),
+    path("", include("exchanges.incidents.api_urls")),
 ]

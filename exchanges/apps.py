@@ -8,7 +8,11 @@ class ExchangesConfig(AppConfig):
 
     def ready(self):
         from exchanges import notices, privacy, two_factor
+        from exchanges.incidents import notices as incident_notices
+        from exchanges.incidents import privacy as incident_privacy
 
         notices.register()
+        incident_notices.register()
         privacy.connect()
+        incident_privacy.connect()
         two_factor.register()

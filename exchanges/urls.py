@@ -39,6 +39,7 @@ exchange_patterns = ([
          name="invitation-decline"),
     path("invitations/<str:token>/signup/", invitations.invitation_signup,
          name="invitation-signup"),
+    path("", include("exchanges.incidents.urls")),
 ], "exchanges")
 
 urlpatterns = [

@@ -68,6 +68,9 @@ class MeSerializer(serializers.Serializer):
         "(America/New_York)."))
     language = serializers.ChoiceField(choices=settings.LANGUAGES)
     notify_email = BooleanField()
+    hidden_from_participants = BooleanField(required=False, help_text=_(
+        "Quick exit: true leaves the person's display name out of every list other "
+        "participants see (staff still see them); false undoes it."))
     password = TextField(
         write_only=True, required=False, max_length=128, trim_whitespace=False,
         style={"input_type": "password"},

@@ -103,6 +103,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text=_("Notices about your own applications and cancellations are always sent."),
     )
+    # Quick exit: the person's name leaves every list other participants see (staff still
+    # see them: they run the sessions) until they undo it.
+    hidden_from_participants = models.BooleanField(
+        _("hidden from other participants"), default=False,
+        help_text=_("Your display name is left out of every list other participants see. "
+                    "Organizers still see you."),
+    )
     terms_version = models.CharField(_("terms version accepted"), max_length=20, blank=True)
     terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
     research_consent_at = models.DateTimeField(

@@ -62,6 +62,7 @@ def _profile(user: User) -> dict:
         "legal_name": user.legal_name, "country": user.country, "languages": user.languages,
         "institution": user.institution, "birth_date": _iso(user.birth_date),
         "timezone": user.timezone, "language": user.language, "notify_email": user.notify_email,
+        "hidden_from_participants": user.hidden_from_participants,
         "date_joined": _iso(user.date_joined), "last_login": _iso(user.last_login),
     }
 

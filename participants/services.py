@@ -24,7 +24,7 @@ from participants.outbox.services import enqueue
 
 PROFILE_FIELDS = (
     "email", "display_name", "legal_name", "country", "languages", "institution", "birth_date",
-    "timezone", "language", "notify_email",
+    "timezone", "language", "notify_email", "hidden_from_participants",
 )
 
 
@@ -148,6 +148,14 @@ def user_set_research_consent(*, user: User, consent: bool) -> User:
     elif not consent:
         user.research_consent_at = None
     user.save(update_fields=["research_consent_at"])
+    return user
+
+
+def user_set_hidden(*, user: User, hidden: bool) -> User:
+    """Quick exit (`hidden`) and its undo: whether the person's display name is left out of
+    the lists other participants see. Staff still see them: they run the sessions."""
+    user.hidden_from_participants = hidden
+    user.save(update_fields=["hidden_from_participants"])
     return user
 
 

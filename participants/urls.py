@@ -10,6 +10,8 @@ account_patterns = ([
     path("me/api-token/", views.api_token, name="api-token"),
     path("me/data/download/", views.my_data_download, name="my-data-download"),
     path("me/data/erase/", views.erase_account, name="erase-account"),
+    path("me/quick-exit/", views.quick_exit, name="quick-exit"),
+    path("me/quick-exit/undo/", views.quick_exit_undo, name="quick-exit-undo"),
 ], "participants")
 
 urlpatterns = [

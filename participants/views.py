@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
@@ -112,6 +113,24 @@ def my_data_download(request):
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = 'attachment; filename="parley-my-data.json"'
     return response
+
+
+@login_required
+@require_POST
+def quick_exit(request):
+    """Hide the person from other participants at once, then leave for a neutral page
+    (the public catalogue) without a word on it: someone may be looking over their
+    shoulder. Undone from "My data"."""
+    services.user_set_hidden(user=request.user, hidden=True)
+    return redirect("exchanges:program-list")
+
+
+@login_required
+@require_POST
+def quick_exit_undo(request):
+    services.user_set_hidden(user=request.user, hidden=False)
+    messages.success(request, _("Other participants see your display name again."))
+    return redirect(reverse("participants:my-data") + "#quick-exit-status")
 
 
 @login_required

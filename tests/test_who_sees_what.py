@@ -24,6 +24,7 @@ from dialogues.evaluation import services as evaluation_services
 from dialogues.groups import services as group_services
 from dialogues.models import CalendarFeed, Wave
 from exchanges import services
+from exchanges.incidents import services as incident_services
 from exchanges.models import ActivityLog
 from exchanges.selectors import (
     can_see_personal_data,
@@ -56,6 +57,9 @@ SUBJECTS = ("p", "q")
 # Whose email and legal name each viewer may see (besides their own).
 # (Custodians read as staff; under identity protection no one of the organization does.)
 STAFF_OF_A = ("owner", "coordinator", "custodian")
+# What p wrote in an incident report: only p and those who work it, the organization's
+# custodians and owners, may ever read it.
+INCIDENT_TEXT = "Someone followed me home after the circle"
 
 
 @dataclass
@@ -69,6 +73,7 @@ class World:
     feeds: dict = field(default_factory=dict)
     invitation: object = None
     minor_application: object = None
+    incident: object = None
 
 
 def build_world() -> World:
@@ -139,9 +144,14 @@ def build_world() -> World:
     minor_application = services.application_submit(
         program=youth, side=youth.sides.first(), applicant=minor,
         guardian_email="guardian-secret@example.net")
+    # p reports a concern about q, without their name shown to owners.
+    incident = incident_services.incident_report(
+        program=program, reporter=people["p"], kind="harassment", about=people["q"].pk,
+        anonymous=True, description=INCIDENT_TEXT)
     return World(people=people, org=org, other_org=other_org, program=program,
                  applications=applications, sessions=sessions, feeds=feeds,
-                 invitation=invitation, minor_application=minor_application)
+                 invitation=invitation, minor_application=minor_application,
+                 incident=incident)
 
 
 @pytest.fixture
@@ -247,6 +257,9 @@ ROWS = [
     Row("evaluation-responses-csv",
         lambda w: f"/programs/{w.program.pk}/evaluation/responses.csv"),
     Row("organization-evaluation", lambda w: "/orgs/alpha/evaluation/"),
+    Row("exchanges:program-incidents", lambda w: f"/programs/{w.program.pk}/incidents/"),
+    Row("exchanges:incident-new", lambda w: f"/programs/{w.program.pk}/incidents/new/"),
+    Row("exchanges:incident-detail", lambda w: f"/incidents/{w.incident.pk}/"),
     # The API.
     Row("api-me", lambda w: "/api/v1/me/", shows=SELF_ONLY),
     Row("api-me-export", lambda w: "/api/v1/me/export/", shows=SELF_ONLY),
@@ -282,6 +295,8 @@ ROWS = [
         lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/results.csv"),
     Row("api-evaluation-responses-csv",
         lambda w: f"/api/v1/programs/{w.program.pk}/evaluation/responses.csv"),
+    Row("api-program-incidents", lambda w: f"/api/v1/programs/{w.program.pk}/incidents/"),
+    Row("api-incident", lambda w: f"/api/v1/incidents/{w.incident.pk}/"),
 ]
 
 # Routes without a row, and why none of them can show a person to a viewer.
@@ -313,6 +328,10 @@ NO_ROW = {
     "session-attendance": "POST only, staff and facilitators; a row of display names",
     "session-outcome-new": "POST only; redirects",
     "calendar-feed-revoke": "POST only; redirects",
+    "exchanges:incident-update": "POST only, custodians and owners (404 for others); "
+                                 "redirects, or re-shows exchanges:incident-detail",
+    "participants:quick-exit": "POST only; hides the caller, redirects to the catalogue",
+    "participants:quick-exit-undo": "POST only; shows the caller again, redirects",
     "api-program-publish": "POST only; answers a program",
     "api-program-close": "POST only; answers a program",
     "api-program-archive": "POST only; answers a program",
@@ -568,6 +587,9 @@ def _email_context(world: World, kind: str, rule: str) -> tuple[object, dict]:
         refused = ApplicationFactory(program=youth, side=youth.sides.last(),
                                      guardian_consent="refused", guardian_name="A Guardian")
         return world.people["owner"], {"application": refused.pk}
+    if kind == "incident_reported":  # to the custodian: this organization has one
+        return world.people["custodian"], {"incident": world.incident.pk,
+                                           "program": program.pk}
     if kind in ("survey_invitation", "survey_reminder"):
         pre = Wave.objects.get(evaluation__program=program, name="pre")
         return world.people["p"], {"program": program.pk, "wave": pre.pk}
@@ -771,3 +793,40 @@ def test_before_disclosure_no_email_carries_the_venue(world):
                  *(a[1].decode() if isinstance(a[1], bytes) else a[1]
                    for a in message.attachments)]
         assert [v for v in (PLACE, LINK) if v in "\n".join(parts)] == [], message.subject
+
+
+# --- Incidents: what was reported reaches only the reporter and those who work it -----------
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_an_incident_report_reaches_only_its_reporter_custodians_and_owners(world, viewer):
+    client = client_as(world, viewer)
+    shown_on = []
+
+    for row in ROWS:
+        response = getattr(client, row.method)(row.url(world))
+        body = b"".join(response).decode("utf-8", "replace")
+        if INCIDENT_TEXT in body:
+            shown_on.append(row.name)
+
+    expected = {"p": ["exchanges:incident-detail",
+                      "participants:my-data-download", "api-me-export", "api-program-incidents",
+                      "api-incident"],
+                "owner": ["exchanges:incident-detail", "api-program-incidents", "api-incident"],
+                "custodian": ["exchanges:incident-detail", "api-program-incidents",
+                              "api-incident"]}
+    assert sorted(shown_on) == sorted(expected.get(viewer, []))
+
+
+def test_the_incident_notice_and_the_activity_log_carry_no_report(world):
+    [notice] = Notification.objects.filter(kind="incident_reported")
+    dispatch.dispatch_outbox()
+
+    [email] = [m for m in mail.outbox if m.to == [world.people["custodian"].email]]
+    text = "\n".join([email.subject, email.body, *(c for c, _m in email.alternatives)])
+    assert notice.recipient == world.people["custodian"]  # custodians, not the owners
+    assert INCIDENT_TEXT not in text
+    assert [name for name in ("Parvaneh", "Quillon") if name in text] == []
+    assert f"/incidents/{world.incident.pk}/" in text
+    logged = " ".join(f"{e.verb} {e.target_repr} {e.data}" for e in ActivityLog.objects.all())
+    assert INCIDENT_TEXT not in logged and "incident" not in logged

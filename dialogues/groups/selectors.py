@@ -182,8 +182,9 @@ def preferences_of(group_round: GroupRound) -> solver.Preferences:
 
 def program_rounds(program: Program, *, viewer_id: int | None = None,
                    with_stats: bool = False, only: int | None = None) -> list[Round]:
-    """The program's rounds, oldest first. With `viewer_id`, only the groups that person
-    is in (and only rounds where they have one); `with_stats` for staff adds the
+    """The program's rounds, oldest first. With `viewer_id` (a participant), only the groups
+    that person is in (and only rounds where they have one), without the members who hid
+    from other participants (quick exit); `with_stats` for staff adds the
     rule check, encounters and what a repair would change. `only`: one round number."""
     rounds = list(rounds_of(program) if only is None else rounds_of(program).filter(number=only))
     if not rounds:
@@ -193,10 +194,13 @@ def program_rounds(program: Program, *, viewer_id: int | None = None,
     rows = (GroupMember.objects.filter(round__in=rounds).select_related("participant")
             .only("id", "round_id", "group_id", "participant_id", "locked",
                   "participant__display_name", "participant__languages",
-                  "participant__institution")
+                  "participant__institution", "participant__hidden_from_participants")
             .order_by("group_id", "participant__display_name", "id"))
     members_of: dict[int, list[Member]] = defaultdict(list)
     for row in rows:
+        if (viewer_id is not None and row.participant_id != viewer_id
+                and row.participant.hidden_from_participants):
+            continue  # quick exit: a participant sees no one who hid from them
         side_id = people.side_of.get(row.participant_id)
         members_of[row.group_id].append(Member(
             participant_id=row.participant_id, display_name=row.participant.display_name,

@@ -60,4 +60,21 @@
       }
     }
   }, true);
+
+  // Quick exit: Esc pressed three times within two seconds submits the quick-exit form
+  // (a common safeguarding shortcut); the button does the same without JavaScript.
+  var escapes = [];
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    var now = Date.now();
+    escapes = escapes.filter(function (time) { return now - time < 2000; });
+    escapes.push(now);
+    var form = document.getElementById("quick-exit");
+    if (escapes.length >= 3 && form) {
+      escapes = [];
+      form.submit();
+    }
+  });
 })();

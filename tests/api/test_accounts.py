@@ -179,6 +179,7 @@ def test_me_returns_own_profile(bob):
         "id": bob.pk, "email": "bob@example.org", "display_name": "Bob",
         "legal_name": bob.legal_name, "country": "", "languages": "", "institution": "",
         "birth_date": None, "timezone": "UTC", "language": "en", "notify_email": True,
+        "hidden_from_participants": False,
     }
 
 

@@ -39,6 +39,7 @@ from dialogues import services as session_services
 from dialogues.evaluation import services as evaluation_services
 from dialogues.groups import services as group_services
 from exchanges import services
+from exchanges.incidents import services as incident_services
 from participants.models import User
 from tests.factories import (
     PASSWORD,
@@ -104,6 +105,12 @@ def _signed_in(status: int) -> tuple[int, ...]:
     return (401,) + (status,) * (ROW_CALLERS - 1)
 
 
+def _per_caller(**statuses: int) -> tuple[int, ...]:
+    """One status per caller in CALLERS order, named; callers not (yet) in CALLERS are
+    left out, so a row can already say what a custodian gets."""
+    return tuple(statuses[caller] for caller in CALLERS)
+
+
 def _new_program(w, obj):
     return {"organization": "bridges", "title": "New exchange", "kind": "sports",
             "starts_on": "2031-01-01", "ends_on": "2031-01-05", "capacity": 4,
@@ -144,6 +151,28 @@ NO_EVALUATION_FOR_STAFF = (401, 404, 404, 404, 403, 404, 404, 404)
 NO_EVALUATION = (401, 404, 404, 404, 404, 404, 404, 404)
 STAFF_EVALUATION = {"draft": NO_EVALUATION_FOR_STAFF, "published": STAFF_ON_PUBLISHED}
 ACCEPTED_ONLY = (401, 409, 409, 200, 409, 409, 409, 409)  # not_accepted for the others
+# Incidents: Erin (accepted) reported one in the published program. Custodians and owners
+# see every incident; anyone else who can see the program, only their own (none: 200 []).
+INCIDENTS_READ = {
+    "draft": _per_caller(anonymous=401, participant=404, applicant=404, accepted=404,
+                         facilitator=200, coordinator=200, owner=200, other_owner=404,
+                         custodian=200),
+    "published": _per_caller(anonymous=401, participant=200, applicant=200, accepted=200,
+                             facilitator=200, coordinator=200, owner=200, other_owner=200,
+                             custodian=200)}
+INCIDENTS_REPORT = {  # members of the organization and accepted participants
+    "draft": _per_caller(anonymous=401, participant=404, applicant=404, accepted=404,
+                         facilitator=201, coordinator=201, owner=201, other_owner=404,
+                         custodian=201),
+    "published": _per_caller(anonymous=401, participant=403, applicant=403, accepted=201,
+                             facilitator=201, coordinator=201, owner=201, other_owner=403,
+                             custodian=201)}
+INCIDENT_SEEN = {"published": _per_caller(  # the reporter, custodians and owners
+    anonymous=401, participant=404, applicant=404, accepted=200, facilitator=404,
+    coordinator=404, owner=200, other_owner=404, custodian=200)}
+INCIDENT_WORKED = {"published": _per_caller(  # the reporter sees it but does not work it
+    anonymous=401, participant=404, applicant=404, accepted=403, facilitator=404,
+    coordinator=404, owner=200, other_owner=404, custodian=200)}
 
 EXPECTED: dict[tuple[str, str], Row] = {
     # Accounts
@@ -291,6 +320,13 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("api/v1/programs/<int:pk>/evaluation/responses.csv", "GET"): Row(  # owners only
         {"draft": (401, 404, 404, 404, 403, 403, 404, 404),
          "published": (401, 403, 403, 403, 403, 403, 200, 403)}),
+    # Incidents
+    ("api/v1/programs/<int:pk>/incidents/", "GET"): Row(INCIDENTS_READ),
+    ("api/v1/programs/<int:pk>/incidents/", "POST"): Row(
+        INCIDENTS_REPORT, lambda w, obj: {"kind": "threat", "description": "A message."}),
+    ("api/v1/incidents/<int:pk>/", "GET"): Row(INCIDENT_SEEN),
+    ("api/v1/incidents/<int:pk>/", "PATCH"): Row(
+        INCIDENT_WORKED, lambda w, obj: {"status": "reviewing"}),
 }
 
 # The custodian of bridges (last column): reads programs, applications and sessions as
@@ -472,6 +508,8 @@ def _build_world() -> SimpleNamespace:
         program=published, side=north, applicant=minor, guardian_email="parent@example.net")
     published.guardian_consent_under = None
     published.save()
+    incident = incident_services.incident_report(program=published, reporter=accepted,
+                                                 kind="harassment", description="Slurs.")
 
     people = {"participant": participant, "applicant": applicant, "accepted": accepted,
               "facilitator": facilitator, "coordinator": coordinator, "owner": owner,
@@ -490,6 +528,7 @@ def _build_world() -> SimpleNamespace:
             "groups": {"published": group_round.groups.get().pk},
             "number": {"draft": 1, "published": group_round.number},
             "waves": {"draft": "pre", "published": "pre"},
+            "incidents": {"published": incident.pk},
         },
         first_side={"draft": draft.sides.first().pk, "published": north.pk},
     )

@@ -2,7 +2,7 @@
 
 `seeded` builds two organizations, a program in every status, applications in
 every status, sessions (scheduled, cancelled, completed) with RSVPs and outcomes,
-a notification, an open invitation, a round of groups, an evaluation of the published
+a notification, an open invitation, a round of groups, two incidents, an evaluation of the published
 program (its pre wave open), and two API tokens: the owner of the first organization
 (staff) and a participant with applications to its programs. Every test runs in its own
 rolled-back transaction, so each operation starts from the same rows.
@@ -25,6 +25,7 @@ from rest_framework.authtoken.models import Token
 
 from dialogues.evaluation import services as evaluation_services
 from dialogues.groups import services as group_services
+from exchanges.incidents.services import incident_report
 from exchanges.services import application_submit, membership_invite
 from tests.factories import (
     ApplicationFactory,
@@ -122,6 +123,12 @@ def _seed_database() -> None:
 
     invitation = membership_invite(organization=bridges, actor=owner,
                                    email="invited@example.org", role="coordinator")
+    incidents = [
+        incident_report(program=published, reporter=participant, kind="threat",
+                        description="A message after the session."),
+        incident_report(program=published, reporter=facilitator, kind="safeguarding",
+                        description="A minor without a guardian.", anonymous=True),
+    ]
 
     SEED.tokens = {
         "staff": Token.objects.create(user=owner).key,
@@ -138,6 +145,7 @@ def _seed_database() -> None:
         "groups": list(group_round.groups.values_list("pk", flat=True)),
         "rounds": [group_round.number],
         "waves": ["pre", "post", "m1"],
+        "incidents": [i.pk for i in incidents],
     }
 
 

@@ -40,7 +40,8 @@ REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422"
 _COLLECTIONS = {"programs": "programs", "applications": "applications", "sessions": "sessions",
                 "organizations": "organizations", "members": "members",
                 "invitations": "invitations", "groups": "groups", "waves": "waves",
-                "guardian-consent": "guardian-consent"}
+                "guardian-consent": "guardian-consent",
+                "incidents": "incidents"}
 
 
 def _application(environ, start_response):

@@ -1,4 +1,9 @@
-"""Organizations, memberships, programs, sides, applications and the activity log."""
+"""Organizations, memberships, programs, sides, applications and the activity log.
+
+A capability with models of its own keeps them in a module beside this one
+(`exchanges/models/<capability>.py`), imported at the end of this file so that
+Django registers them and `from exchanges.models import X` works for every model.
+"""
 
 import hashlib
 from base64 import urlsafe_b64encode
@@ -592,3 +597,8 @@ class Reveal(models.Model):
 
     def __str__(self):
         return f"{self.outcome}: {self.actor_display_name} ({self.actor_role})"
+from exchanges.models.incidents import (  # noqa: E402, F401 - the capability's models
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+)
