@@ -1,7 +1,7 @@
 """Every page can be reached by clicking, from the home page, by the people it is for.
 
-Over the demo data, each role (anonymous, participant, facilitator, coordinator,
-owner) follows the links of every page it reaches, starting at the home page. Each
+Over the demo data, each role (anonymous, participant, facilitator, coordinator, owner,
+custodian) follows the links of every page it reaches, starting at the home page. Each
 page template must be rendered for the roles listed in REACHED_BY; a page template
 in neither REACHED_BY nor NOT_BY_LINK fails the test, so a new page needs a decision.
 """
@@ -22,23 +22,24 @@ from participants.models import User
 
 pytestmark = pytest.mark.django_db
 
-ANONYMOUS, PARTICIPANT, FACILITATOR, COORDINATOR, OWNER = (
-    "anonymous", "participant", "facilitator", "coordinator", "owner")
+ANONYMOUS, PARTICIPANT, FACILITATOR, COORDINATOR, OWNER, CUSTODIAN = (
+    "anonymous", "participant", "facilitator", "coordinator", "owner", "custodian")
 ACCOUNTS = {
     PARTICIPANT: "participant@parley.example",
     FACILITATOR: "facilitator@parley.example",
     COORDINATOR: "coordinator@parley.example",
     OWNER: "staff@parley.example",
+    CUSTODIAN: "custodian@parley.example",
 }
-SIGNED_IN = (PARTICIPANT, FACILITATOR, COORDINATOR, OWNER)
+SIGNED_IN = (PARTICIPANT, FACILITATOR, COORDINATOR, OWNER, CUSTODIAN)
 STAFF = (COORDINATOR, OWNER)
 
 REACHED_BY = {
     "home.html": (ANONYMOUS, *SIGNED_IN),
     "exchanges/program_list.html": (ANONYMOUS, *SIGNED_IN),
     "exchanges/program_detail.html": (ANONYMOUS, *SIGNED_IN),
-    "dialogues/program_sessions.html": (ANONYMOUS, PARTICIPANT, *STAFF),
-    "dialogues/session_detail.html": (PARTICIPANT, FACILITATOR, *STAFF),
+    "dialogues/program_sessions.html": (ANONYMOUS, PARTICIPANT, *STAFF, CUSTODIAN),
+    "dialogues/session_detail.html": (PARTICIPANT, FACILITATOR, *STAFF, CUSTODIAN),
     "participants/signup.html": (ANONYMOUS,),
     "participants/terms.html": (ANONYMOUS,),
     "registration/login.html": (ANONYMOUS,),
@@ -53,12 +54,16 @@ REACHED_BY = {
     "two_factor/setup.html": SIGNED_IN,
     "dialogues/evaluation/my_surveys.html": (PARTICIPANT,),
     "dialogues/evaluation/survey.html": (PARTICIPANT,),
-    "exchanges/organization_list.html": (FACILITATOR, *STAFF),
-    "exchanges/organization_dashboard.html": (FACILITATOR, *STAFF),
-    "exchanges/organization_members.html": (FACILITATOR, *STAFF),
+    "exchanges/organization_list.html": (FACILITATOR, *STAFF, CUSTODIAN),
+    "exchanges/organization_dashboard.html": (FACILITATOR, *STAFF, CUSTODIAN),
+    "exchanges/organization_members.html": (FACILITATOR, *STAFF, CUSTODIAN),
     "exchanges/organization_activity.html": (OWNER,),
     "exchanges/organization_settings.html": (OWNER,),
-    "exchanges/program_applications.html": STAFF,
+    "exchanges/program_applications.html": (*STAFF, CUSTODIAN),
+    "exchanges/identity/reveal.html": (CUSTODIAN,),
+    "exchanges/incidents/incident_form.html": (PARTICIPANT, FACILITATOR, *STAFF, CUSTODIAN),
+    "exchanges/incidents/program_incidents.html": (OWNER, CUSTODIAN),
+    "exchanges/incidents/incident_detail.html": (PARTICIPANT, OWNER, CUSTODIAN),
     "exchanges/program_form.html": STAFF,
     "dialogues/reminders.html": STAFF,
     "dialogues/session_form.html": STAFF,
@@ -76,6 +81,7 @@ NOT_BY_LINK = {
     "403_csrf.html": "an error page",
     "404.html": "an error page",
     "exchanges/invitation.html": "opened from the invitation email",
+    "exchanges/guardian_consent.html": "opened by a guardian from the consent email",
     "registration/password_reset_confirm.html": "opened from the password reset email",
     "registration/password_reset_complete.html": "after setting a new password from the email",
     "registration/password_reset_done.html": "after asking for the reset email (a form)",

@@ -19,10 +19,12 @@ from dialogues.models import (
     SessionFormat,
 )
 from dialogues.reminders import services as reminders
+from exchanges.incidents.services import incident_report
 from exchanges.models import (
     ActivityLog,
     Application,
     ApplicationStatus,
+    Incident,
     Membership,
     Organization,
     Program,
@@ -42,6 +44,7 @@ LOGINS = [
     ("staff@parley.example", "Maria (Bridges staff)", "staff: owner of Bridges for Peace"),
     ("coordinator@parley.example", "Yusuf (coordinator)", "staff: coordinator"),
     ("facilitator@parley.example", "Anna (facilitator)", "facilitator"),
+    ("custodian@parley.example", "Sam (custodian)", "custodian: reveals, incidents"),
     ("participant@parley.example", "Eleni", "participant (accepted)"),
 ]
 
@@ -99,6 +102,13 @@ OTHER_ZONE = "Asia/Jerusalem"
 # Sessions start at different hours: (hour, minute) by session, shifted per program.
 SESSION_HOURS = [(10, 0), (14, 30), (18, 0), (19, 30)]
 
+DEMO_INCIDENTS = [
+    ("harassment", "After the last circle someone posted my photo online with insults."),
+    ("threat", "A message on my phone said I would regret going to the next session."),
+    ("doxxing", "My home address was shared in a group chat with the program's name."),
+    ("safeguarding", "A younger participant seemed scared of someone outside the venue."),
+]
+
 STATUS_CYCLE = [
     ApplicationStatus.ACCEPTED,
     ApplicationStatus.ACCEPTED,
@@ -118,9 +128,23 @@ class Command(BaseCommand):
         orgs = self._organizations(users)
         for spec in PROGRAMS:
             self._program(orgs[spec[0]], *spec[1:], users=users)
+        self._incidents(users)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of:"))
         for email, _name, what in LOGINS:
             self.stdout.write(f"  {email:<30} {DEMO_PASSWORD}   ({what})")
+
+    def _incidents(self, users):
+        """A concern reported in each program under way or open, for custodians to work."""
+        if Incident.objects.exists():
+            return
+        programs = Program.objects.filter(status=ProgramStatus.PUBLISHED).order_by("pk")
+        for program, (kind, text) in zip(programs, DEMO_INCIDENTS, strict=False):
+            reporter = (Application.objects.filter(program=program,
+                                                   status=ApplicationStatus.ACCEPTED)
+                        .order_by("pk").first())
+            if reporter:
+                incident_report(program=program, reporter=reporter.applicant, kind=kind,
+                                description=text)
 
     def _user(self, email, display_name, **extra):
         user, created = User.objects.get_or_create(
@@ -161,6 +185,7 @@ class Command(BaseCommand):
             (bridges, "staff@parley.example", Role.OWNER),
             (bridges, "coordinator@parley.example", Role.COORDINATOR),
             (bridges, "facilitator@parley.example", Role.FACILITATOR),
+            (bridges, "custodian@parley.example", Role.CUSTODIAN),
             (common, "coordinator@parley.example", Role.OWNER),
         ]:
             Membership.objects.get_or_create(organization=org, user=users[email],
