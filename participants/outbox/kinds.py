@@ -9,6 +9,8 @@ relevant, and builds the email. The dispatcher only talks to this registry.
 from __future__ import annotations
 
 import hashlib
+import logging
+from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -19,6 +21,8 @@ from django.template.loader import render_to_string
 from django.utils.functional import Promise
 
 from participants.models import Notification, NotificationStatus
+
+logger = logging.getLogger(__name__)
 
 
 class NotRelevant(Exception):  # noqa: N818 - a verdict, not an error
@@ -41,6 +45,9 @@ class Email:
 
 
 Handler = Callable[[Notification], Email]
+# Loads what a batch of messages of one kind is about in one query, for its handler to
+# find on each notification (see exchanges.notices.prefetch_applications).
+Prefetch = Callable[[list[Notification]], None]
 
 
 @dataclass(frozen=True)
@@ -51,13 +58,33 @@ class MessageKind:
     # Reminders and follow-ups respect the recipient's notify_email; notices about
     # their own application and cancellations are always sent.
     optional: bool
+    prefetch: Prefetch | None = None
 
 
 _KINDS: dict[str, MessageKind] = {}
 
 
-def register(name: str, *, label: str | Promise, build: Handler, optional: bool) -> None:
-    _KINDS[name] = MessageKind(name=name, label=label, build=build, optional=optional)
+def register(name: str, *, label: str | Promise, build: Handler, optional: bool,
+             prefetch: Prefetch | None = None) -> None:
+    _KINDS[name] = MessageKind(name=name, label=label, build=build, optional=optional,
+                               prefetch=prefetch)
+
+
+def prefetch(notifications: list[Notification]) -> None:
+    """Let each kind load what a batch's messages are about, one query per kind instead
+    of one per message. A prefetch that fails is logged; the handlers then look each
+    message up on their own."""
+    by_kind: dict[str, list[Notification]] = {}
+    for notification in notifications:
+        by_kind.setdefault(notification.kind, []).append(notification)
+    for name, rows in by_kind.items():
+        registered = _KINDS.get(name)
+        if registered is None or registered.prefetch is None:
+            continue
+        try:
+            registered.prefetch(rows)
+        except Exception:
+            logger.exception("outbox: prefetching %d %s messages failed", len(rows), name)
 
 
 # What a message is about, for lists of messages: the apps that own sessions and
@@ -130,3 +157,9 @@ def message_id(dedupe_key: str) -> str:
     """Stable across retries and re-sends, so receivers can drop a duplicate."""
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
     return f"<{digest}@{site_domain()}>"
+
+
+@contextmanager
+def render_cache():
+    """Within it, emails that share everything but the recipient's name are rendered once."""
+    yield
