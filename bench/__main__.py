@@ -34,8 +34,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.mail import send_mail  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -56,7 +54,6 @@ from exchanges.models import (  # noqa: E402
 )
 from participants.models import Notification, User  # noqa: E402
 from participants.outbox import dispatch  # noqa: E402
-from tests.reliability.smtp import SmtpSink  # noqa: E402
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd chatter
 
@@ -90,27 +87,9 @@ def due_notices(count: int, prefix: str) -> list[Notification]:
 
 
 def bench_throughput() -> None:
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    try:
-        due_notices(MESSAGES, "throughput")
-        started = time.perf_counter()
-        result = dispatch.dispatch_outbox()
-        outbox_seconds = time.perf_counter() - started
-        assert result.sent == MESSAGES, result
-        rows = list(Notification.objects.filter(status="sent").select_related("recipient"))
-        started = time.perf_counter()
-        for row in rows:
-            send_mail(row.subject, "A plain body.", None, [row.recipient.email])
-        loop_seconds = time.perf_counter() - started
-        assert sink.wait_for(MESSAGES, 30)
-    finally:
-        sink.stop()
-    outbox_rate, loop_rate = MESSAGES / outbox_seconds, MESSAGES / loop_seconds
-    print(f"dispatch throughput: outbox {outbox_rate:.0f} msg/s "
-          f"(claim, relevance check, render text+HTML, send, record) vs plain send_mail loop "
-          f"{loop_rate:.0f} msg/s -> ratio {outbox_rate / loop_rate:.2f}")
+    from bench import outbox
+
+    print(outbox.report(outbox.throughput()))
 
 
 def insert_not_yet_due(count: int, start: int) -> None:
