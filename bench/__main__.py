@@ -12,7 +12,11 @@
 3. Evaluation results for 2,000 participants x 7 instruments x 5 waves: the results
    request (API), next to a plain query reading the same response rows.
 
-BENCH_ONLY=evaluation (or throughput, claims; comma-separated) runs only those.
+4. Load (bench/load.py): 100 participants applying, RSVPing and reading their sessions
+   for 60 s against gunicorn started by the bench (BENCH_LOAD_USERS, BENCH_LOAD_SECONDS,
+   BENCH_REDIS_URL); throughput, p95 and errors (must be 0).
+
+BENCH_ONLY=evaluation (or throughput, claims, load; comma-separated) runs only those.
 
 Runs in a throw-away PostgreSQL database (test_parley_bench, created and dropped
 like a test database). BENCH_DATABASE_URL points elsewhere.
@@ -288,7 +292,16 @@ def bench_evaluation() -> None:
           f"-> ratio {request / query:.2f}")
 
 
-BENCHES = {"groups": bench_groups, "throughput": bench_throughput,
+def bench_load() -> None:
+    from bench import load
+
+    figures = load.load()
+    print(load.report(figures))
+    if figures["errors"]:
+        sys.exit(1)
+
+
+BENCHES = {"groups": bench_groups, "throughput": bench_throughput, "load": bench_load,
            "evaluation": bench_evaluation, "claims": bench_claims}
 
 
