@@ -115,10 +115,11 @@ def sweep_expired_claims(*, now: datetime | None = None) -> int:
 def _deliver_batch(batch: list[Notification], result: DispatchResult) -> bool:
     """Send a claimed batch; False when the mail server could not be reached.
 
-    Every message is checked and rendered first (what must not or cannot be sent is
-    recorded in bulk, and a batch with nothing to send opens no connection), then
-    sent on one connection. Each sent row is recorded right after the server
-    accepted it, so a crash repeats at most the one message in flight.
+    What the batch is about is loaded at once (one query per kind), emails that differ
+    only in the recipient's name are rendered once, all go over one connection (opened
+    by the first message sent, so a batch with nothing to send opens none), and what
+    is not sent is recorded in bulk at the end. Each sent row is recorded right after
+    the server accepted it, so a crash repeats at most the one message in flight.
     """
     with _commits_without_waiting_for_disk():
         return _deliver_claimed(batch, result)
@@ -126,29 +127,21 @@ def _deliver_batch(batch: list[Notification], result: DispatchResult) -> bool:
 
 def _deliver_claimed(batch: list[Notification], result: DispatchResult) -> bool:
     outcomes = Outcomes()
-    ready: list[tuple[Notification, EmailMultiAlternatives]] = []
     kinds.prefetch(batch)
-    with kinds.render_cache():
-        for notification in batch:
-            prepared = _prepare(notification, outcomes)
-            if isinstance(prepared, str):
-                _count(result, prepared)
-            else:
-                ready.append((notification, prepared))
-    outcomes.record()
-    if not ready:
-        return True
     smtp = get_connection()
     try:
-        for index, (notification, message) in enumerate(ready):
-            outcome = _send_and_record(notification, message, smtp, outcomes)
-            _count(result, outcome)
-            if outcome == "unreachable":
-                # The server is down: give the rest of the batch back untouched rather
-                # than waiting out a timeout per message while holding their claims.
-                outcomes.record()
-                release([row for row, _message in ready[index + 1:]])
-                return False
+        with kinds.render_cache():
+            for index, notification in enumerate(batch):
+                prepared = _prepare(notification, outcomes)
+                outcome = prepared if isinstance(prepared, str) else _send_and_record(
+                    notification, prepared, smtp, outcomes)
+                _count(result, outcome)
+                if outcome == "unreachable":
+                    # The server is down: give the rest of the batch back untouched rather
+                    # than waiting out a timeout per message while holding their claims.
+                    outcomes.record()
+                    release(batch[index + 1:])
+                    return False
     finally:
         _close_quietly(smtp)
         outcomes.record()
@@ -260,7 +253,7 @@ def _send(message: EmailMultiAlternatives, smtp) -> None:
     if smtp is not None:
         smtp.open()  # opened once per batch: open() on an open connection is a no-op
     message.connection = smtp  # None: the message opens and closes its own
-    message.send(fail_silently=False)
+    message.send()  # raises: the caller tells the failures apart
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -306,8 +299,7 @@ class Outcomes:
         self._waiting: list[tuple[Notification, dict]] = []
 
     def add(self, notification: Notification, **fields) -> None:
-        fields.setdefault("claimed_at", None)
-        self._waiting.append((notification, fields))
+        self._waiting.append((notification, {**fields, "claimed_at": None}))
 
     def record(self) -> int:
         groups: dict[tuple, list[Notification]] = {}
