@@ -6,6 +6,14 @@ batches and sends them. Claiming commits before any email leaves: rows are marke
 and the slow SMTP work happens outside any transaction. The only window for a
 duplicate is a crash after the mail server accepted a message and before the row
 was marked sent; the stable Message-ID lets receivers drop it.
+
+A batch: what it is about is loaded in one query per kind, emails that share all
+but the recipient's name render once, every message goes over one connection, each
+sent row is marked right after the server accepted it (without waiting for the
+disk: see _commits_without_waiting_for_disk), and the other outcomes are written
+at the end with one UPDATE per outcome. A crash before that end leaves those rows
+`sending`: the sweep returns them to pending after the lease, and they are checked
+again.
 """
 
 from __future__ import annotations
