@@ -28,7 +28,7 @@ def test_metrics_from_an_allowed_address_has_requests_and_the_outbox(client, set
     assert "django_http_requests_total_by_method_total" in text
     assert "parley_outbox_due_messages 2.0" in text
     [lag] = [line for line in text.splitlines() if line.startswith("parley_outbox_lag_seconds ")]
-    assert 30 <= float(lag.split()[1]) < 40
+    assert 30 <= float(lag.split()[1]) < 90  # wide: a busy machine is slow
     assert "parley_beat_last_tick_age_seconds -1.0" in text
     assert 'parley_outbox_messages_total{outcome="sent"}' in text
 
@@ -65,3 +65,14 @@ def test_the_dispatcher_counts_each_outcome():
     dispatch.dispatch_outbox()
     assert sample("parley_outbox_messages_total", outcome="failed") == before["failed"] + 1
     assert sample("parley_outbox_messages_total", outcome="sent") == before["sent"]
+
+
+def test_in_multi_process_mode_the_counts_come_from_the_shared_folder(client, settings,
+                                                                      monkeypatch, tmp_path):
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1"]
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    text = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    # This process counted in memory, not in the (empty) folder: only what the folder
+    # holds is added up, and the gauges read at scrape time are there as ever.
+    assert "django_http_requests_total_by_method_total" not in text
+    assert "parley_outbox_due_messages 0.0" in text
