@@ -691,3 +691,28 @@ def test_outcomes_of_one_kind_are_written_in_one_update(server, renderer):
                 and "'failed'" in q["sql"]]
     # The sweep's (none to fail) and one for the four rows that failed the same way.
     assert len(recorded) == 2
+
+
+def test_the_sweep_takes_back_only_rows_still_sending(settings):
+    settings.OUTBOX_LEASE_SECONDS = 60
+    sent, = due_rows(1)
+    Notification.objects.filter(pk=sent.pk).update(
+        status="sent", claimed_at=timezone.now() - timedelta(hours=1))
+    assert dispatch.sweep_expired_claims() == 0
+    assert statuses([sent]) == ["sent"]
+
+
+def test_each_outcome_is_counted_for_prometheus(server, renderer):
+    from prometheus_client import REGISTRY
+
+    def count(outcome):
+        return REGISTRY.get_sample_value("parley_outbox_messages_total",
+                                         {"outcome": outcome}) or 0.0
+
+    before = {outcome: count(outcome) for outcome in ("sent", "retried", "None")}
+    fine, broken = due_rows(2)
+    renderer.broken.add(broken.pk)
+    dispatch.dispatch_outbox()
+    assert count("sent") == before["sent"] + 1
+    assert count("retried") == before["retried"] + 1
+    assert count("None") == before["None"]
