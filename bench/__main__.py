@@ -12,7 +12,11 @@
 3. Evaluation results for 2,000 participants x 7 instruments x 5 waves: the results
    request (API), next to a plain query reading the same response rows.
 
-BENCH_ONLY=evaluation (or throughput, claims; comma-separated) runs only those.
+4. Load (bench/load.py): 100 participants applying, RSVPing and reading their sessions
+   for 60 s against gunicorn started by the bench (BENCH_LOAD_USERS, BENCH_LOAD_SECONDS,
+   BENCH_REDIS_URL); throughput, p95 and errors (must be 0).
+
+BENCH_ONLY=evaluation (or throughput, claims, load; comma-separated) runs only those.
 
 Runs in a throw-away PostgreSQL database (test_parley_bench, created and dropped
 like a test database). BENCH_DATABASE_URL points elsewhere.
@@ -34,8 +38,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.mail import send_mail  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -56,7 +58,6 @@ from exchanges.models import (  # noqa: E402
 )
 from participants.models import Notification, User  # noqa: E402
 from participants.outbox import dispatch  # noqa: E402
-from tests.reliability.smtp import SmtpSink  # noqa: E402
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd chatter
 
@@ -90,27 +91,9 @@ def due_notices(count: int, prefix: str) -> list[Notification]:
 
 
 def bench_throughput() -> None:
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    try:
-        due_notices(MESSAGES, "throughput")
-        started = time.perf_counter()
-        result = dispatch.dispatch_outbox()
-        outbox_seconds = time.perf_counter() - started
-        assert result.sent == MESSAGES, result
-        rows = list(Notification.objects.filter(status="sent").select_related("recipient"))
-        started = time.perf_counter()
-        for row in rows:
-            send_mail(row.subject, "A plain body.", None, [row.recipient.email])
-        loop_seconds = time.perf_counter() - started
-        assert sink.wait_for(MESSAGES, 30)
-    finally:
-        sink.stop()
-    outbox_rate, loop_rate = MESSAGES / outbox_seconds, MESSAGES / loop_seconds
-    print(f"dispatch throughput: outbox {outbox_rate:.0f} msg/s "
-          f"(claim, relevance check, render text+HTML, send, record) vs plain send_mail loop "
-          f"{loop_rate:.0f} msg/s -> ratio {outbox_rate / loop_rate:.2f}")
+    from bench import outbox
+
+    print(outbox.report(outbox.throughput()))
 
 
 def insert_not_yet_due(count: int, start: int) -> None:
@@ -309,7 +292,16 @@ def bench_evaluation() -> None:
           f"-> ratio {request / query:.2f}")
 
 
-BENCHES = {"groups": bench_groups, "throughput": bench_throughput,
+def bench_load() -> None:
+    from bench import load
+
+    figures = load.load()
+    print(load.report(figures))
+    if figures["errors"]:
+        sys.exit(1)
+
+
+BENCHES = {"groups": bench_groups, "throughput": bench_throughput, "load": bench_load,
            "evaluation": bench_evaluation, "claims": bench_claims}
 
 

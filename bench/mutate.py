@@ -106,6 +106,8 @@ def _copy_work_tree(into: Path) -> None:
 def _config(module: str, tests: list[str]) -> str:
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "packages"]
+    if isinstance(packages, dict):  # [tool.setuptools.packages.find] include = ["core*", ...]
+        packages = [pattern.rstrip("*") for pattern in packages["find"]["include"]]
     lines = ["[mutmut]", "source_paths ="]
     lines += [f"    {package}" for package in packages]
     lines += [f"only_mutate = {module}", "also_copy =", "    templates", "    static",

@@ -8,6 +8,7 @@ a message that names the variable.
 
 import base64
 import hashlib
+import ipaddress
 import re
 from pathlib import Path
 from zoneinfo import available_timezones
@@ -128,6 +129,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_prometheus",
     "core",
     "participants",
     "exchanges",
@@ -135,6 +137,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -153,6 +156,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -416,6 +420,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dialogues.evaluation.tasks.open_due_waves_task",
         "schedule": _typed("SURVEY_WAVES_EVERY", env.float, default=300.0),
     },
+    "beat-heartbeat": {
+        "task": "participants.outbox.tasks.beat_heartbeat_task",
+        "schedule": _typed("BEAT_HEARTBEAT_EVERY", env.float, default=30.0),
+    },
     "erase-expired-participants": {
         "task": "exchanges.tasks.erase_expired_participants_task",
         "schedule": crontab(hour=3, minute=15),
@@ -430,6 +438,21 @@ OUTBOX_BACKOFF_SECONDS = _typed("OUTBOX_BACKOFF_SECONDS", env.float, default=60.
 OUTBOX_BACKOFF_MAX_SECONDS = _typed("OUTBOX_BACKOFF_MAX_SECONDS", env.int, default=21600)
 # A dispatcher run stops claiming after this long, well inside the task's soft limit.
 OUTBOX_RUN_SECONDS = _typed("OUTBOX_RUN_SECONDS", env.int, default=120)
+
+# --- Health and metrics --------------------------------------------------------------
+# /healthz says "degraded" when the oldest due message has waited longer than this, or
+# beat's last heartbeat is older than this (seconds).
+HEALTH_OUTBOX_LAG_SECONDS = _typed("HEALTH_OUTBOX_LAG_SECONDS", env.float, default=300.0)
+HEALTH_BEAT_TICK_SECONDS = _typed("HEALTH_BEAT_TICK_SECONDS", env.float, default=300.0)
+# /metrics answers only these addresses or networks, or a request carrying
+# `Authorization: Bearer <METRICS_TOKEN>`; anyone else gets 404.
+METRICS_ALLOWED_IPS = _typed("METRICS_ALLOWED_IPS", env.list, default=["127.0.0.1", "::1"])
+METRICS_TOKEN = _typed("METRICS_TOKEN", env.str, default="")
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS has an invalid value: {_exc}") from None
 
 # --- Site ---------------------------------------------------------------------------
 # Links in emails; by default the address `make run` serves on (PORT, like bin/run-all).

@@ -6,6 +6,8 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core import health
+
 
 def _check_database() -> str:
     with connection.cursor() as cursor:
@@ -23,17 +25,23 @@ def _check_broker() -> str:
 @never_cache
 @require_GET
 def healthz(request):
-    """Liveness and readiness: 200 when the database and the broker answer, else 503."""
+    """Liveness and readiness: 200 when the database and the broker answer, else 503.
+
+    The registered checks (core.health: the outbox's lag, beat's last tick) add their
+    readings; one that is degraded makes the status "degraded", still with 200: the
+    site serves, but something is behind.
+    """
     checks = {}
     for name, check in (("database", _check_database), ("broker", _check_broker)):
         try:
             checks[name] = check()
         except Exception as exc:  # report any failure as "down", never crash the probe
             checks[name] = f"error: {exc.__class__.__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
-    )
+    if not all(value == "ok" for value in checks.values()):
+        return JsonResponse({"status": "unavailable", **checks}, status=503)
+    readings = health.readings()
+    behind = any(reading.get("status") == health.DEGRADED for reading in readings.values())
+    return JsonResponse({"status": health.DEGRADED if behind else "ok", **checks, **readings})
 
 
 @require_GET

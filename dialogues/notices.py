@@ -24,12 +24,23 @@ from participants.models import Notification, NotificationStatus
 from participants.outbox import kinds
 
 
+def _sessions():
+    return Session.objects.select_related("program__organization")
+
+
+def prefetch_sessions(notifications: list[Notification]) -> None:
+    """The sessions of a batch of messages in one query (the dispatcher calls it)."""
+    ids = {n.context.get("session") for n in notifications}
+    found = _sessions().in_bulk([pk for pk in ids if isinstance(pk, int)])
+    for notification in notifications:
+        notification.prefetched_session = found.get(notification.context.get("session"))
+
+
 def _session(notification: Notification) -> Session:
-    session = (
-        Session.objects.select_related("program__organization")
-        .filter(pk=notification.context.get("session"))
-        .first()
-    )
+    if hasattr(notification, "prefetched_session"):
+        session = notification.prefetched_session
+    else:
+        session = _sessions().filter(pk=notification.context.get("session")).first()
     if session is None:
         raise kinds.NotRelevant("the session no longer exists")
     return session
@@ -155,13 +166,13 @@ def session_titles(ids: set[int]) -> dict[int, str]:
 def register() -> None:
     kinds.register_about("session", session_titles, before="program")
     kinds.register(ReminderKind.SESSION_REMINDER, label=_("Session reminder"),
-                      build=build_session_reminder, optional=True)
+                      build=build_session_reminder, optional=True, prefetch=prefetch_sessions)
     kinds.register(ReminderKind.SESSION_FOLLOWUP, label=_("Session follow-up"),
-                      build=build_session_followup, optional=True)
+                      build=build_session_followup, optional=True, prefetch=prefetch_sessions)
     kinds.register(ReminderKind.PROGRAM_FOLLOWUP, label=_("Program follow-up"),
                       build=build_program_followup, optional=True)
     kinds.register("session_cancelled", label=_("Session cancelled"),
-                      build=build_session_cancelled, optional=False)
+                      build=build_session_cancelled, optional=False, prefetch=prefetch_sessions)
     kinds.register("facilitator_assigned", label=_("You facilitate a session"),
                    build=build_facilitator_assigned, optional=False)
     kinds.register("facilitator_reminder", label=_("Reminder of a session you facilitate"),

@@ -32,12 +32,23 @@ APPLICATION_NOTICES = {
 }
 
 
+def _applications():
+    return Application.objects.select_related("program__organization", "side")
+
+
+def prefetch_applications(notifications: list[Notification]) -> None:
+    """The applications of a batch of notices in one query (the dispatcher calls it)."""
+    ids = {n.context.get("application") for n in notifications}
+    found = _applications().in_bulk([pk for pk in ids if isinstance(pk, int)])
+    for notification in notifications:
+        notification.prefetched_application = found.get(notification.context.get("application"))
+
+
 def build_application_notice(notification: Notification) -> kinds.Email:
-    application = (
-        Application.objects.select_related("program__organization", "side")
-        .filter(pk=notification.context.get("application"))
-        .first()
-    )
+    if hasattr(notification, "prefetched_application"):
+        application = notification.prefetched_application
+    else:
+        application = _applications().filter(pk=notification.context.get("application")).first()
     if application is None:
         raise kinds.NotRelevant("the application no longer exists")
     _label, required = APPLICATION_NOTICES[notification.kind]
@@ -118,7 +129,8 @@ def build_guardian_consent_refused(notification: Notification) -> kinds.Email:
 def register() -> None:
     kinds.register_about("program", program_titles)
     for kind, (label, _required) in APPLICATION_NOTICES.items():
-        kinds.register(kind, label=label, build=build_application_notice, optional=False)
+        kinds.register(kind, label=label, build=build_application_notice, optional=False,
+                       prefetch=prefetch_applications)
     kinds.register(INVITATION_NOTICE, label=_("Invitation to join an organization"),
                    build=build_invitation, optional=False)
     kinds.register(REQUEST_NOTICE, label=_("A guardian's consent asked"),

@@ -8,5 +8,7 @@ class ParticipantsConfig(AppConfig):
 
     def ready(self):
         from participants import notices
+        from participants.outbox import health
 
         notices.register()
+        health.register()

@@ -240,3 +240,14 @@ class Notification(models.Model):
     @property
     def address(self) -> str:
         return self.recipient.email if self.recipient_id else self.recipient_email
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (one row per job, e.g. "beat"), for /healthz and
+    /metrics. In the database, so every web process sees the same time."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,5 +1,5 @@
 """Celery finds each app's `tasks` module; the app's capabilities keep their own."""
 
-from participants.outbox.tasks import dispatch_outbox_task
+from participants.outbox.tasks import beat_heartbeat_task, dispatch_outbox_task
 
-__all__ = ["dispatch_outbox_task"]
+__all__ = ["beat_heartbeat_task", "dispatch_outbox_task"]

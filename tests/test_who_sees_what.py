@@ -199,6 +199,7 @@ SELF_ONLY = {"p": ("p",), "q": ("q",)}
 ROWS = [
     Row("home", lambda w: "/"),
     Row("healthz", lambda w: "/healthz"),
+    Row("metrics", lambda w: "/metrics"),  # counts only; allowed addresses or a token
     Row("login", lambda w: "/accounts/login/"),
     Row("password_change", lambda w: "/accounts/password_change/"),
     Row("password_change_done", lambda w: "/accounts/password_change/done/"),

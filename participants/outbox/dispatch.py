@@ -6,6 +6,14 @@ batches and sends them. Claiming commits before any email leaves: rows are marke
 and the slow SMTP work happens outside any transaction. The only window for a
 duplicate is a crash after the mail server accepted a message and before the row
 was marked sent; the stable Message-ID lets receivers drop it.
+
+A batch: what it is about is loaded in one query per kind, emails that share all
+but the recipient's name render once, every message goes over one connection, each
+sent row is marked right after the server accepted it (without waiting for the
+disk: see _commits_without_waiting_for_disk), and the other outcomes are written
+at the end with one UPDATE per outcome. A crash before that end leaves those rows
+`sending`: the sweep returns them to pending after the lease, and they are checked
+again.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -23,7 +32,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 
 from participants.models import Notification, NotificationStatus
-from participants.outbox import kinds
+from participants.outbox import kinds, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -112,21 +121,45 @@ def sweep_expired_claims(*, now: datetime | None = None) -> int:
 
 
 def _deliver_batch(batch: list[Notification], result: DispatchResult) -> bool:
-    """Send a claimed batch; False when the mail server could not be reached."""
+    """Send a claimed batch; False when the mail server could not be reached.
+
+    What the batch is about is loaded at once (one query per kind), emails that differ
+    only in the recipient's name are rendered once, all go over one connection (opened
+    by the first message sent, so a batch with nothing to send opens none), and what
+    is not sent is recorded in bulk at the end. Each sent row is recorded right after
+    the server accepted it, so a crash repeats at most the one message in flight.
+    """
+    with _commits_without_waiting_for_disk():
+        return _deliver_claimed(batch, result)
+
+
+def _deliver_claimed(batch: list[Notification], result: DispatchResult) -> bool:
+    outcomes = Outcomes()
+    kinds.prefetch(batch)
     smtp = get_connection()
     try:
-        for index, notification in enumerate(batch):
-            outcome = deliver(notification, smtp=smtp)
-            counted = "retried" if outcome == "unreachable" else outcome
-            setattr(result, counted, getattr(result, counted) + 1)
-            if outcome == "unreachable":
-                # The server is down: give the rest of the batch back untouched rather
-                # than waiting out a timeout per message while holding their claims.
-                release(batch[index + 1:])
-                return False
+        with kinds.render_cache():
+            for index, notification in enumerate(batch):
+                prepared = _prepare(notification, outcomes)
+                outcome = prepared if isinstance(prepared, str) else _send_and_record(
+                    notification, prepared, smtp, outcomes)
+                _count(result, outcome)
+                if outcome == "unreachable":
+                    # The server is down: give the rest of the batch back untouched rather
+                    # than waiting out a timeout per message while holding their claims.
+                    outcomes.record()
+                    release(batch[index + 1:])
+                    return False
     finally:
         _close_quietly(smtp)
+        outcomes.record()
     return True
+
+
+def _count(result: DispatchResult, outcome: str) -> None:
+    counted = "retried" if outcome == "unreachable" else outcome
+    setattr(result, counted, getattr(result, counted) + 1)
+    metrics.count_outcome(counted)
 
 
 def _close_quietly(smtp) -> None:
@@ -146,43 +179,61 @@ def _server_unreachable(exc: Exception) -> bool:
 
 def deliver(notification: Notification, *, smtp=None) -> str:
     """Send one claimed row: "sent", "skipped", "retried", "unreachable" or "failed"."""
+    outcomes = Outcomes()
+    prepared = _prepare(notification, outcomes)
+    if isinstance(prepared, str):
+        outcomes.record()
+        return prepared
+    outcome = _send_and_record(notification, prepared, smtp, outcomes)
+    outcomes.record()
+    return outcome
+
+
+def _prepare(notification: Notification, outcomes: Outcomes
+             ) -> EmailMultiAlternatives | str:
+    """The email to send, or the outcome ("skipped", "retried", "failed") when there is
+    none; that outcome is added to `outcomes`."""
     registered = kinds.kind(notification.kind)
     if registered is None:
-        _finish(notification, status=NotificationStatus.FAILED,
-                last_error=f"unknown message kind {notification.kind!r}")
+        outcomes.add(notification, status=NotificationStatus.FAILED,
+                     last_error=f"unknown message kind {notification.kind!r}")
         return "failed"
     recipient = notification.recipient  # None: a message to an address (an invitation)
     if recipient is not None and (recipient.erased_at is not None or not recipient.email):
-        _finish(notification, status=NotificationStatus.CANCELLED,
-                last_error="the recipient's account was erased")
+        outcomes.add(notification, status=NotificationStatus.CANCELLED,
+                     last_error="the recipient's account was erased")
         return "skipped"
     if registered.optional and recipient is not None and not recipient.notify_email:
-        _finish(notification, status=NotificationStatus.CANCELLED,
-                last_error="the recipient turned reminder and follow-up emails off")
+        outcomes.add(notification, status=NotificationStatus.CANCELLED,
+                     last_error="the recipient turned reminder and follow-up emails off")
         return "skipped"
     language, zone = _language_and_zone(recipient)
     try:
         with translation.override(language), timezone.override(zone):
             email = registered.build(notification)
     except kinds.NotRelevant as verdict:
-        _finish(notification, status=verdict.status, last_error=verdict.reason)
+        outcomes.add(notification, status=verdict.status, last_error=verdict.reason)
         return "skipped"
     except Exception as exc:
         logger.exception("outbox: building message %s failed", notification.pk)
-        return _failed_attempt(notification, exc, permanent=False)
+        return _failed_attempt(notification, exc, outcomes, permanent=False)
+    return _message(notification, email)
+
+
+def _send_and_record(notification: Notification, message: EmailMultiAlternatives, smtp,
+                     outcomes: Outcomes) -> str:
     try:
-        _send(notification, email, smtp)
+        _send(message, smtp)
     except Exception as exc:
         if smtp is not None:
             _close_quietly(smtp)  # a broken connection is reopened by the next message
         # A server that cannot be reached or refuses service took no message: whatever
         # its reply code, nothing says this message is undeliverable.
         unreachable = _server_unreachable(exc)
-        outcome = _failed_attempt(notification, exc,
+        outcome = _failed_attempt(notification, exc, outcomes,
                                   permanent=_is_permanent(exc) and not unreachable)
         return "unreachable" if outcome == "retried" and unreachable else outcome
-    _finish(notification, status=NotificationStatus.SENT, sent_at=timezone.now(),
-            subject=email.subject, last_error="", attempts=notification.attempts + 1)
+    _record_sent(notification, subject=message.subject)
     return "sent"
 
 
@@ -193,20 +244,24 @@ def _language_and_zone(recipient) -> tuple[str, tzinfo]:
     return recipient.language, recipient.tzinfo
 
 
-def _send(notification: Notification, email: kinds.Email, smtp) -> None:
+def _message(notification: Notification, email: kinds.Email) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.text,
         to=[email.to or notification.address],
         headers={"Message-ID": kinds.message_id(notification.dedupe_key)},
-        connection=smtp,
     )
     message.attach_alternative(email.html, "text/html")
     for filename, content, mimetype in email.attachments:
         message.attach(filename, content, mimetype)
+    return message
+
+
+def _send(message: EmailMultiAlternatives, smtp) -> None:
     if smtp is not None:
         smtp.open()  # opened once per batch: open() on an open connection is a no-op
-    message.send(fail_silently=False)
+    message.connection = smtp  # None: the message opens and closes its own
+    message.send()  # raises: the caller tells the failures apart
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -222,14 +277,15 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-def _failed_attempt(notification: Notification, exc: Exception, *, permanent: bool) -> str:
+def _failed_attempt(notification: Notification, exc: Exception, outcomes: Outcomes, *,
+                    permanent: bool) -> str:
     attempts = notification.attempts + 1
     if permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        _finish(notification, status=NotificationStatus.FAILED, attempts=attempts,
-                last_error=_describe(exc))
+        outcomes.add(notification, status=NotificationStatus.FAILED, attempts=attempts,
+                     last_error=_describe(exc))
         return "failed"
-    _finish(notification, status=PENDING, attempts=attempts, last_error=_describe(exc),
-            due_at=timezone.now() + backoff(attempts))
+    outcomes.add(notification, status=PENDING, attempts=attempts, last_error=_describe(exc),
+                 due_at=timezone.now() + backoff(attempts))
     return "retried"
 
 
@@ -240,26 +296,86 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** (attempts - 1)))
 
 
-def _finish(notification: Notification, **fields) -> bool:
-    """Record the outcome, only if the claim is still ours (not swept and re-claimed)."""
-    fields.setdefault("claimed_at", None)
+# --- Recording outcomes -----------------------------------------------------------------
+
+
+class Outcomes:
+    """Outcomes not yet written. `record()` writes them with one UPDATE per group of
+    rows claimed together that take the same values (e.g. all the cancelled ones)."""
+
+    def __init__(self):
+        self._waiting: list[tuple[Notification, dict]] = []
+
+    def add(self, notification: Notification, **fields) -> None:
+        self._waiting.append((notification, {**fields, "claimed_at": None}))
+
+    def record(self) -> int:
+        groups: dict[tuple, list[Notification]] = {}
+        for notification, fields in self._waiting:
+            key = (notification.claimed_at, tuple(sorted(fields.items())))
+            groups.setdefault(key, []).append(notification)
+        self._waiting = []
+        return sum(_record(rows, dict(fields)) for (_claimed, fields), rows in groups.items())
+
+
+def _record(rows: list[Notification], fields: dict) -> int:
+    """Write `fields` to the rows whose claim is still ours (not swept and re-claimed)."""
+    now = timezone.now()
+    ids = [row.pk for row in rows]
     updated = Notification.objects.filter(
-        pk=notification.pk, status=SENDING, claimed_at=notification.claimed_at
-    ).update(updated_at=timezone.now(), **fields)
-    for name, value in fields.items():
-        setattr(notification, name, value)
-    if not updated:
-        logger.warning("outbox: claim on message %s was lost before recording %s",
-                       notification.pk, fields.get("status"))
-    return bool(updated)
+        pk__in=ids, status=SENDING, claimed_at=rows[0].claimed_at
+    ).update(updated_at=now, **fields)
+    if updated < len(rows):
+        _log_lost_claims(ids, now, fields)
+    for row in rows:
+        for name, value in fields.items():
+            setattr(row, name, value)
+    return updated
+
+
+@contextmanager
+def _commits_without_waiting_for_disk():
+    """While a batch is sent, PostgreSQL acknowledges each outcome without flushing it.
+
+    A commit is still visible to every process at once and survives any crash of this
+    worker; only a crash of PostgreSQL itself within its WAL writer delay (a fraction
+    of a second) could undo the last outcomes, and those rows are then swept back and
+    sent again with the same Message-ID. Waiting for the disk costs a flush per message.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def _log_lost_claims(ids: list[int], now: datetime, fields: dict) -> None:
+    recorded = set(Notification.objects.filter(pk__in=ids, updated_at=now)
+                   .values_list("pk", flat=True))
+    for pk in ids:
+        if pk not in recorded:
+            logger.warning("outbox: claim on message %s was lost before recording %s",
+                           pk, fields.get("status"))
+
+
+def _record_sent(notification: Notification, *, subject: str) -> bool:
+    return bool(_record([notification], {
+        "status": NotificationStatus.SENT, "sent_at": timezone.now(), "subject": subject,
+        "last_error": "", "attempts": notification.attempts + 1, "claimed_at": None,
+    }))
 
 
 def release(batch: list[Notification]) -> int:
     """Give claimed rows back to pending without counting an attempt."""
-    released = 0
+    outcomes = Outcomes()
     for notification in batch:
-        released += _finish(notification, status=PENDING)
-    return released
+        outcomes.add(notification, status=PENDING)
+    return outcomes.record()
 
 
 # --- Admin ------------------------------------------------------------------------------

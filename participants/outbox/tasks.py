@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 
 from participants.outbox.dispatch import dispatch_outbox
+from participants.outbox.health import record_beat_tick
 
 logger = logging.getLogger(__name__)
 
@@ -14,3 +15,9 @@ def dispatch_outbox_task() -> None:
     result = dispatch_outbox()
     if result.claimed or result.swept:
         logger.info("outbox: %s", result)
+
+
+@shared_task(ignore_result=True)
+def beat_heartbeat_task() -> None:
+    """Records that beat ticked (and a worker ran it), for /healthz and /metrics."""
+    record_beat_tick()

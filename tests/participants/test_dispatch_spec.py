@@ -11,6 +11,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from participants.models import Notification
@@ -613,3 +615,104 @@ def test_a_message_no_longer_relevant_takes_the_status_its_handler_gives(server,
     assert dispatch.dispatch_outbox().skipped == 1
     row.refresh_from_db()
     assert (row.status, row.last_error) == ("missed", "the session already ended")
+
+
+# --- A batch with nothing to send, deliver() on its own, lost claims in bulk ---------------
+
+
+def test_a_batch_with_nothing_to_send_does_not_end_the_run(server, renderer, monkeypatch):
+    def gone(notification):
+        raise messages.NotRelevant("no longer true")
+
+    quiet, loud = due_rows(2), due_rows(2)
+    Notification.objects.filter(pk__in=[row.pk for row in quiet]).update(kind="spec_quiet")
+    Notification.objects.filter(pk__in=[row.pk for row in loud]).update(
+        due_at=timezone.now())  # after the quiet ones: the second batch
+    monkeypatch.setitem(messages._KINDS, "spec_quiet", messages.MessageKind(
+        name="spec_quiet", label="Quiet", build=gone, optional=False))
+    result = dispatch.dispatch_outbox(batch_size=2)
+    assert (result.claimed, result.skipped, result.sent) == (4, 2, 2)
+    assert statuses(quiet) == ["cancelled", "cancelled"]
+    assert statuses(loud) == ["sent", "sent"]
+    assert server.opened == 1  # the batch of skipped rows opened no connection
+
+
+def test_deliver_records_a_message_it_does_not_send(server):
+    row, = due_rows(1)
+    Notification.objects.filter(pk=row.pk).update(kind="no_such_kind")
+    [claimed] = dispatch.claim_due(limit=1)
+    assert dispatch.deliver(claimed) == "failed"
+    row.refresh_from_db()
+    assert (row.status, row.last_error) == ("failed", "unknown message kind 'no_such_kind'")
+    assert server.opened == 0
+
+
+def test_deliver_sends_on_the_connection_it_is_given(server):
+    due_rows(1)
+    [claimed] = dispatch.claim_due(limit=1)
+    connection = ScriptedBackend()
+    connection.open()
+    assert dispatch.deliver(claimed, smtp=connection) == "sent"
+    assert (server.opened, connection.is_open) == (1, True)  # no connection of its own
+
+
+def test_the_html_body_is_an_html_alternative(server, monkeypatch):
+    sent = []
+    monkeypatch.setattr(ScriptedBackend, "send_messages",
+                        lambda self, messages_: sent.extend(messages_) or len(messages_))
+    due_rows(1)
+    dispatch.dispatch_outbox()
+    [message] = sent
+    assert [(content, mimetype) for content, mimetype in message.alternatives] == [
+        ("<p>Hello</p>", "text/html")]
+
+
+def test_rows_released_in_bulk_log_only_the_lost_claims(caplog):
+    rows = due_rows(3)
+    claimed = dispatch.claim_due(limit=3)
+    Notification.objects.filter(pk=rows[1].pk).update(claimed_at=timezone.now() + timedelta(1))
+    with caplog.at_level("WARNING", logger="participants.outbox.dispatch"):
+        assert dispatch.release(claimed) == 2
+    lost = [record.getMessage() for record in caplog.records]
+    assert lost == [f"outbox: claim on message {rows[1].pk} was lost before recording pending"]
+    assert statuses(rows) == ["pending", "sending", "pending"]
+    assert all(row.claimed_at is None for row in claimed)
+
+
+def test_outcomes_of_one_kind_are_written_in_one_update(server, renderer):
+    rows = due_rows(4)
+    renderer.broken.update(row.pk for row in rows)
+    Notification.objects.filter(pk__in=[row.pk for row in rows]).update(attempts=5)
+    with CaptureQueriesContext(connection) as queries:
+        assert dispatch.dispatch_outbox(batch_size=10).failed == 4
+    assert statuses(rows) == ["failed"] * 4
+    recorded = [q["sql"] for q in queries.captured_queries
+                if q["sql"].startswith('UPDATE "participants_notification"')
+                and "'failed'" in q["sql"]]
+    # The sweep's (none to fail) and one for the four rows that failed the same way.
+    assert len(recorded) == 2
+
+
+def test_the_sweep_takes_back_only_rows_still_sending(settings):
+    settings.OUTBOX_LEASE_SECONDS = 60
+    sent, = due_rows(1)
+    Notification.objects.filter(pk=sent.pk).update(
+        status="sent", claimed_at=timezone.now() - timedelta(hours=1))
+    assert dispatch.sweep_expired_claims() == 0
+    assert statuses([sent]) == ["sent"]
+
+
+def test_each_outcome_is_counted_for_prometheus(server, renderer):
+    from prometheus_client import REGISTRY
+
+    def count(outcome):
+        return REGISTRY.get_sample_value("parley_outbox_messages_total",
+                                         {"outcome": outcome}) or 0.0
+
+    before = {outcome: count(outcome) for outcome in ("sent", "retried", "None")}
+    fine, broken = due_rows(2)
+    renderer.broken.add(broken.pk)
+    dispatch.dispatch_outbox()
+    assert count("sent") == before["sent"] + 1
+    assert count("retried") == before["retried"] + 1
+    assert count("None") == before["None"]
