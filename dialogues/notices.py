@@ -144,7 +144,7 @@ def build_facilitator_assigned(notification: Notification) -> kinds.Email:
         raise kinds.NotRelevant("the session is no longer scheduled")
     _ensure_facilitating(notification, session)
     email = kinds.render_email("facilitator_assigned", _session_context(notification, session))
-    email.attachments.append(("session.ics", session_ics(session, with_link=True), "text/calendar"))
+    email.attachments.append(("session.ics", session_ics(session), "text/calendar"))
     return email
 
 
