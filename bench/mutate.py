@@ -103,9 +103,17 @@ def _copy_work_tree(into: Path) -> None:
             shutil.copy2(source, into / relative)
 
 
-def _config(module: str, tests: list[str]) -> str:
+def _packages() -> list[str]:
+    """The project's top packages: a `packages` list or `packages.find.include` patterns."""
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "packages"]
+    if isinstance(packages, dict):
+        packages = packages["find"]["include"]
+    return sorted({package.rstrip("*").split(".")[0] for package in packages})
+
+
+def _config(module: str, tests: list[str]) -> str:
+    packages = _packages()
     lines = ["[mutmut]", "source_paths ="]
     lines += [f"    {package}" for package in packages]
     lines += [f"only_mutate = {module}", "also_copy =", "    templates", "    static",
