@@ -147,17 +147,27 @@ def _workspace(module: str) -> Path:
     return WORK / module.removesuffix(".py").replace("/", ".")
 
 
-def mutate(module: str, tests: list[str], *, seconds_left: float, children: int) -> Score:
+def mutate(module: str, tests: list[str], *, seconds_left: float, children: int,
+           again: bool = False) -> Score:
+    """Mutate `module` afresh, or (`again`) re-run only the last run's survivors against
+    the tests as they are now: the quick loop while writing tests for them."""
     work = _workspace(module)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    survivors = []
+    if again and (work / "mutants").is_dir():
+        survivors = Score(module, _results(work, _environment(work))).survivors
+        if not survivors:
+            print(f"{module}: no survivor left from the last run")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
     _copy_work_tree(work)
     (work / "setup.cfg").write_text(_config(module, tests))
     env = _environment(work)
     score = Score(module)
     started = time.monotonic()
     with open(work / "mutmut.log", "w") as log:
-        run = subprocess.Popen([MUTMUT, "run", "--max-children", str(children)], cwd=work,
+        run = subprocess.Popen([MUTMUT, "run", "--max-children", str(children), *survivors],
+                               cwd=work,
                                env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
         try:
@@ -208,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enforce-floors", action="store_true",
                         help="exit 1 when a finished module scores under its floor")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--again", action="store_true",
+                        help="re-run only the survivors of the module's last run, against "
+                             "the tests as they are now (the module's code unchanged)")
     args = parser.parse_args(argv)
 
     mapping = targets()
@@ -233,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{module}: skipped, out of time")
             continue
         score = mutate(module, mapping[module], seconds_left=seconds_left,
-                       children=args.children)
+                       children=args.children, again=args.again)
         print(score.line(), flush=True)
         show_survivors(score)
         scores.append(score)
