@@ -152,10 +152,14 @@ def mutate(module: str, tests: list[str], *, seconds_left: float, children: int,
     """Mutate `module` afresh, or (`again`) re-run only the last run's survivors against
     the tests as they are now: the quick loop while writing tests for them."""
     work = _workspace(module)
-    survivors = []
+    before: dict[str, str] = {}
+    rerun: list[str] = []
     if again and (work / "mutants").is_dir():
-        survivors = Score(module, _results(work, _environment(work))).survivors
-        if not survivors:
+        # A changed test list makes mutmut forget every verdict; the caught ones stand
+        # (tests were only added), so they are kept here and the rest run again.
+        before = _results(work, _environment(work))
+        rerun = [name for name, status in before.items() if status not in CAUGHT]
+        if not rerun:
             print(f"{module}: no survivor left from the last run")
     else:
         shutil.rmtree(work, ignore_errors=True)
@@ -166,7 +170,7 @@ def mutate(module: str, tests: list[str], *, seconds_left: float, children: int,
     score = Score(module)
     started = time.monotonic()
     with open(work / "mutmut.log", "w") as log:
-        run = subprocess.Popen([MUTMUT, "run", "--max-children", str(children), *survivors],
+        run = subprocess.Popen([MUTMUT, "run", "--max-children", str(children), *rerun],
                                cwd=work,
                                env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -178,7 +182,9 @@ def mutate(module: str, tests: list[str], *, seconds_left: float, children: int,
             score.out_of_time = True
     score.broken = not score.out_of_time and run.returncode != 0
     score.seconds = time.monotonic() - started
-    score.statuses = _results(work, env)
+    after = _results(work, env)
+    score.statuses = before | {name: after[name] for name in rerun if name in after} \
+        if before else after
     if not score.statuses:
         print(f"{module}: mutmut produced no results; see {work / 'mutmut.log'}")
     return score

@@ -12,7 +12,8 @@ from core.errors import Conflict
 from dialogues import services
 from dialogues.models import RSVP, CalendarFeed
 from exchanges.models import ActivityLog
-from tests.factories import RSVPFactory, SessionFactory, accepted_participant
+from participants.models import Notification
+from tests.factories import RSVPFactory, SessionFactory, accepted_participant, program_with_sides
 
 pytestmark = pytest.mark.django_db
 
@@ -414,3 +415,22 @@ def test_new_program_dates_count_the_sessions_before_and_after_them(program_2031
         "ends_on": "1 session takes place after this date: move or cancel it first."}
     program_2031.starts_on, program_2031.ends_on = dt.date(2031, 3, 10), dt.date(2031, 9, 10)
     assert services.sessions_within_program(None, program=program_2031) == {}
+
+
+# --- who is told of a cancellation ---
+
+
+def test_a_cancellation_reaches_this_programs_people_by_this_sessions_answers(
+        program, alice, participant):
+    session = create(program, alice)
+    other_session = create(program, alice)
+    services.rsvp_respond(session=other_session, participant=participant, response="no")
+    other_program = program_with_sides("East", "West", organization=program.organization)
+    outsider = accepted_participant(other_program)
+
+    services.session_cancel(session=session, actor=alice)
+
+    notices = Notification.objects.filter(kind="session_cancelled")
+    assert [(n.recipient_id, n.organization_id) for n in notices] == [
+        (participant.pk, program.organization_id)]
+    assert outsider.pk not in notices.values_list("recipient_id", flat=True)
