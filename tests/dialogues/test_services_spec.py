@@ -434,3 +434,11 @@ def test_a_cancellation_reaches_this_programs_people_by_this_sessions_answers(
     assert [(n.recipient_id, n.organization_id) for n in notices] == [
         (participant.pk, program.organization_id)]
     assert outsider.pk not in notices.values_list("recipient_id", flat=True)
+
+
+def test_a_cancellation_without_a_reason_stores_none(program, alice):
+    session = create(program, alice)
+    services.session_cancel(session=session, actor=alice)
+    session.refresh_from_db()
+    assert session.cancel_reason == ""
+    assert logged("session.cancelled").data == {"reason": ""}
