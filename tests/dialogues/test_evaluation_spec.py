@@ -3,7 +3,6 @@ participant or staff member reads it), the boundaries of the answers, what decli
 answering cancel, and the log rows."""
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from core.errors import Conflict
 from dialogues.evaluation import services
