@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from dialogues import services
-from dialogues.models import RSVP, CalendarFeed
+from dialogues.models import RSVP, CalendarFeed, DialogueGroup, GroupMember, GroupRound
 from exchanges.models import ActivityLog
 from participants.models import Notification
 from tests.factories import RSVPFactory, SessionFactory, accepted_participant, program_with_sides
@@ -442,3 +442,31 @@ def test_a_cancellation_without_a_reason_stores_none(program, alice):
     session.refresh_from_db()
     assert session.cancel_reason == ""
     assert logged("session.cancelled").data == {"reason": ""}
+
+
+# --- sessions of one group ---
+
+
+def test_only_the_groups_members_answer_a_session_of_one_group(program, alice, participant):
+    outsider = accepted_participant(program)
+    group_round = GroupRound.objects.create(program=program, number=1, size=3)
+    group = DialogueGroup.objects.create(round=group_round, number=2)
+    GroupMember.objects.create(round=group_round, group=group, participant=participant)
+    session = create(program, alice, group=group)
+
+    with pytest.raises(Conflict) as err:
+        services.rsvp_respond(session=session, participant=outsider, response="no")
+    assert (err.value.code, err.value.message) == (
+        "not_in_group", "This session is for the members of Group 2 only.")
+    services.rsvp_respond(session=session, participant=participant, response="yes")
+    assert list(RSVP.objects.values_list("participant_id", flat=True)) == [participant.pk]
+
+
+def test_a_group_of_another_program_is_refused(program, alice):
+    elsewhere = program_with_sides("East", "West", organization=program.organization)
+    group = DialogueGroup.objects.create(
+        round=GroupRound.objects.create(program=elsewhere, number=1, size=3), number=1)
+    with pytest.raises(ValidationError) as err:
+        create(program, alice, group=group.pk)
+    assert err.value.message_dict == {
+        "group": ["Choose a group of this program's rounds, or none."]}
