@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.errors import Conflict
 from dialogues import services
 from dialogues.models import RSVP, CalendarFeed, DialogueGroup, GroupMember, GroupRound
+from dialogues.reminders import services as reminders
 from exchanges.models import ActivityLog
 from participants.models import Notification
 from tests.factories import RSVPFactory, SessionFactory, accepted_participant, program_with_sides
@@ -470,3 +471,84 @@ def test_a_group_of_another_program_is_refused(program, alice):
         create(program, alice, group=group.pk)
     assert err.value.message_dict == {
         "group": ["Choose a group of this program's rounds, or none."]}
+
+
+# --- updates: ground rules, facilitators, groups ---
+
+
+def test_a_rule_change_swaps_the_untouched_default_of_the_old_rule(program, alice):
+    session = create(program, alice, confidentiality="chatham_house")
+    services.session_update(session=session, actor=alice, confidentiality="off_record")
+    session.refresh_from_db()
+    assert session.ground_rules == services.default_ground_rules("off_record")
+
+
+def test_ground_rules_given_with_a_rule_change_are_kept_even_if_a_default(program, alice):
+    session = create(program, alice, confidentiality="chatham_house")
+    chatham = services.default_ground_rules("chatham_house")
+    services.session_update(session=session, actor=alice, confidentiality="off_record",
+                            ground_rules=chatham)
+    session.refresh_from_db()
+    assert session.ground_rules == chatham
+
+
+def test_an_update_checks_the_new_facilitators(program, alice, charlie):
+    session = create(program, alice)
+    with pytest.raises(ValidationError) as err:
+        services.session_update(session=session, actor=alice, facilitators=[charlie])
+    assert list(err.value.message_dict) == ["facilitators"]
+
+
+def test_an_update_is_logged_by_its_actor_on_the_session(program, alice):
+    session = create(program, alice)
+    services.session_update(session=session, actor=alice, title="New")
+    log = logged("session.updated")
+    assert (log.actor, log.target_type, log.target_id, log.organization_id) == (
+        alice, "session", str(session.pk), program.organization_id)
+
+
+def test_giving_a_session_to_one_group_withdraws_the_others_reminders(
+        program, alice, participant):
+    reminders.default_schedule(sender=None, program=program)
+    outsider = accepted_participant(program)
+    group_round = GroupRound.objects.create(program=program, number=1, size=3)
+    group = DialogueGroup.objects.create(round=group_round, number=1)
+    GroupMember.objects.create(round=group_round, group=group, participant=participant)
+    session = create(program, alice)
+    pending = Notification.objects.filter(kind="session_reminder", context__session=session.pk,
+                                          status="pending")
+    assert set(pending.values_list("recipient_id", flat=True)) == {participant.pk, outsider.pk}
+
+    services.session_update(session=session, actor=alice, group=group)
+
+    assert set(pending.values_list("recipient_id", flat=True)) == {participant.pk}
+    assert set(Notification.objects.filter(recipient=outsider, status="cancelled")
+               .values_list("last_error", flat=True)) == {
+        "the recipient is not in the session's group"}
+
+
+# --- answers, attendance and outcomes: the remaining edges ---
+
+
+def test_answers_to_two_sessions_are_two_answers(program, alice, participant):
+    first, second = create(program, alice), create(program, alice)
+    services.rsvp_respond(session=first, participant=participant, response="yes")
+    services.rsvp_respond(session=second, participant=participant, response="no")
+    assert sorted(RSVP.objects.values_list("session_id", "response")) == [
+        (first.pk, "yes"), (second.pk, "no")]
+
+
+def test_attendance_may_be_false_or_unknown(program, alice, participant):
+    session = create(program, alice)
+    services.rsvp_respond(session=session, participant=participant, response="yes")
+    for attended in (False, None, True):
+        services.attendance_mark(session=session, actor=alice,
+                                 marks=[{"participant": participant.pk, "attended": attended}])
+        assert RSVP.objects.get(session=session).attended is attended
+
+
+def test_an_outcome_without_text_is_refused(program, alice):
+    session = create(program, alice)
+    with pytest.raises(ValidationError) as err:
+        services.outcome_record(session=session, actor=alice, kind="idea", text=None)
+    assert list(err.value.message_dict) == ["text"]
