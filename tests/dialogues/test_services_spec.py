@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from dialogues import services
-from dialogues.models import RSVP, CalendarFeed, DialogueGroup, GroupMember, GroupRound
+from dialogues.models import (
+    RSVP,
+    CalendarFeed,
+    DialogueGroup,
+    GroupMember,
+    GroupRound,
+    Session,
+)
 from dialogues.reminders import services as reminders
 from exchanges.models import ActivityLog
 from participants.models import Notification
@@ -552,3 +559,22 @@ def test_an_outcome_without_text_is_refused(program, alice):
     with pytest.raises(ValidationError) as err:
         services.outcome_record(session=session, actor=alice, kind="idea", text=None)
     assert list(err.value.message_dict) == ["text"]
+
+
+# --- queries: the fields already known are not checked again ---
+
+
+def test_recording_an_outcome_takes_seven_queries(program, alice, django_assert_max_num_queries):
+    # Access (program, role, acceptance), then the insert and its log row in a savepoint;
+    # the session and author are known, so validation does not look them up again.
+    session = Session.objects.get(pk=create(program, alice).pk)
+    with django_assert_max_num_queries(7):
+        services.outcome_record(session=session, actor=alice, kind="idea", text="x")
+
+
+def test_an_answer_takes_seven_queries(program, alice, participant,
+                                       django_assert_max_num_queries):
+    # The locked session comes with its program: no query for it afterwards.
+    session = Session.objects.get(pk=create(program, alice).pk)
+    with django_assert_max_num_queries(7):
+        services.rsvp_respond(session=session, participant=participant, response="yes")
