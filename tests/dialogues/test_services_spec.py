@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import Conflict
 from dialogues import services
@@ -578,3 +578,36 @@ def test_an_answer_takes_seven_queries(program, alice, participant,
     session = Session.objects.get(pk=create(program, alice).pk)
     with django_assert_max_num_queries(7):
         services.rsvp_respond(session=session, participant=participant, response="yes")
+
+
+def test_creating_and_updating_a_session_take_eight_and_seven_queries(
+        program, alice, django_assert_max_num_queries):
+    # The program and group are known and the database checks the constraints on save:
+    # validation does not look them up again.
+    with django_assert_max_num_queries(8):
+        session = services.session_create(program=program, actor=alice, **fields())
+    with django_assert_max_num_queries(7):
+        services.session_update(session=session, actor=alice, title="Renamed")
+
+
+# --- the default ground rules, as a facilitator reads them ---
+
+DEFAULT_RULES = {
+    "chatham_house": (
+        "We speak under the Chatham House rule: what is said here may be used, but no one is "
+        "quoted or identified. We listen without interrupting and speak for ourselves, not "
+        "for our side."),
+    "off_record": (
+        "Off the record: nothing said here leaves the room. No notes, recordings or photos. "
+        "We listen without interrupting and speak for ourselves."),
+    "open": (
+        "What is said here may be quoted and attributed. We listen without interrupting, "
+        "speak for ourselves, and treat each other with respect."),
+}
+
+
+@pytest.mark.parametrize("rule", DEFAULT_RULES)
+def test_each_rule_has_its_default_ground_rules_in_the_readers_language(rule):
+    assert services.default_ground_rules(rule) == DEFAULT_RULES[rule]
+    with translation.override("fr"):
+        assert services.default_ground_rules(rule) != DEFAULT_RULES[rule]
