@@ -611,3 +611,14 @@ def test_each_rule_has_its_default_ground_rules_in_the_readers_language(rule):
     assert services.default_ground_rules(rule) == DEFAULT_RULES[rule]
     with translation.override("fr"):
         assert services.default_ground_rules(rule) != DEFAULT_RULES[rule]
+
+
+def test_a_zone_is_stored_by_its_canonical_name(program, alice):
+    session = create(program, alice, timezone="Europe/Nicosia")
+    session.refresh_from_db()
+    assert session.timezone == "Asia/Nicosia"
+
+
+def test_an_unknown_field_is_named_in_the_error(program, alice):
+    with pytest.raises(TypeError, match=r"unknown session fields: \['colour'\]"):
+        create(program, alice, colour="blue")
