@@ -93,9 +93,12 @@ def changed_modules(ref: str, mapping: dict[str, list[str]]) -> list[str] | None
 
 
 def _copy_work_tree(into: Path) -> None:
-    """The tracked and new (not ignored) files as they are now, edits included."""
+    """The tracked and new (not ignored) files as they are now, edits included, and the
+    compiled catalogues."""
     listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
                             capture_output=True, check=True).stdout.decode().split("\0")
+    # Compiled catalogues are build output, not in git; tests of translated text need them.
+    listed += [str(path.relative_to(ROOT)) for path in ROOT.glob("locale/*/LC_MESSAGES/*.mo")]
     for relative in filter(None, listed):
         source = ROOT / relative
         if source.is_file():
