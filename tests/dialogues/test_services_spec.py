@@ -622,3 +622,14 @@ def test_a_zone_is_stored_by_its_canonical_name(program, alice):
 def test_an_unknown_field_is_named_in_the_error(program, alice):
     with pytest.raises(TypeError, match=r"unknown session fields: \['colour'\]"):
         create(program, alice, colour="blue")
+
+
+def test_a_session_of_one_group_checks_its_group_once(program, alice,
+                                                      django_assert_max_num_queries):
+    group = DialogueGroup.objects.create(
+        round=GroupRound.objects.create(program=program, number=1, size=3), number=1)
+    with django_assert_max_num_queries(10):
+        session = services.session_create(program=program, actor=alice, group=group,
+                                          **fields())
+    with django_assert_max_num_queries(8):
+        services.session_update(session=session, actor=alice, title="Renamed")
