@@ -119,7 +119,7 @@ def _config(module: str, tests: list[str]) -> str:
     packages = _packages()
     lines = ["[mutmut]", "source_paths ="]
     lines += [f"    {package}" for package in packages]
-    lines += [f"only_mutate = {module}", "also_copy =", "    templates", "    static",
+    lines += [f"only_mutate = {module}", "also_copy =", "    templates", "    static", "    locale",
               "    manage.py", "pytest_add_cli_args =", "    -p", "    no:cacheprovider",
               "    --nomigrations", "    -m", "    not reliability and not browser and not fuzz",
               "pytest_add_cli_args_test_selection ="]
