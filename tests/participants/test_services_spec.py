@@ -275,3 +275,11 @@ def test_the_language_is_one_parley_speaks():
         "language": ["Parley does not speak this language."]}
     services.user_set_language(user=user, language="ar")
     assert User.objects.get(pk=user.pk).language == "ar"
+
+
+def test_setting_the_language_saves_nothing_else():
+    user = UserFactory(language="en", display_name="Stored")
+    user.display_name = "changed in memory only"
+    services.user_set_language(user=user, language="fr")
+    stored = User.objects.get(pk=user.pk)
+    assert (stored.language, stored.display_name) == ("fr", "Stored")
