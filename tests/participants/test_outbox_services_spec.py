@@ -43,7 +43,7 @@ def test_a_notice_to_an_address_alone_is_due_now_with_an_empty_context():
     {"recipient_id": 1, "recipient_email": "both@example.org"},  # both
 ])
 def test_a_notice_needs_exactly_one_recipient(recipient):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^give either recipient_id or recipient_email$"):
         enqueue(kind="invitation", dedupe_key="k:3", **recipient)
     assert not Notification.objects.exists()
 
