@@ -93,9 +93,12 @@ def changed_modules(ref: str, mapping: dict[str, list[str]]) -> list[str] | None
 
 
 def _copy_work_tree(into: Path) -> None:
-    """The tracked and new (not ignored) files as they are now, edits included."""
+    """The tracked and new (not ignored) files as they are now, edits included, and the
+    compiled catalogues."""
     listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
                             capture_output=True, check=True).stdout.decode().split("\0")
+    # Compiled catalogues are build output, not in git; tests of translated text need them.
+    listed += [str(path.relative_to(ROOT)) for path in ROOT.glob("locale/*/LC_MESSAGES/*.mo")]
     for relative in filter(None, listed):
         source = ROOT / relative
         if source.is_file():
@@ -103,14 +106,20 @@ def _copy_work_tree(into: Path) -> None:
             shutil.copy2(source, into / relative)
 
 
-def _config(module: str, tests: list[str]) -> str:
+def _packages() -> list[str]:
+    """The project's top packages: a `packages` list or `packages.find.include` patterns."""
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "packages"]
-    if isinstance(packages, dict):  # [tool.setuptools.packages.find] include = ["core*", ...]
-        packages = [pattern.rstrip("*") for pattern in packages["find"]["include"]]
+    if isinstance(packages, dict):
+        packages = packages["find"]["include"]
+    return sorted({package.rstrip("*").split(".")[0] for package in packages})
+
+
+def _config(module: str, tests: list[str]) -> str:
+    packages = _packages()
     lines = ["[mutmut]", "source_paths ="]
     lines += [f"    {package}" for package in packages]
-    lines += [f"only_mutate = {module}", "also_copy =", "    templates", "    static",
+    lines += [f"only_mutate = {module}", "also_copy =", "    templates", "    static", "    locale",
               "    manage.py", "pytest_add_cli_args =", "    -p", "    no:cacheprovider",
               "    --nomigrations", "    -m", "    not reliability and not browser and not fuzz",
               "pytest_add_cli_args_test_selection ="]
@@ -141,17 +150,31 @@ def _workspace(module: str) -> Path:
     return WORK / module.removesuffix(".py").replace("/", ".")
 
 
-def mutate(module: str, tests: list[str], *, seconds_left: float, children: int) -> Score:
+def mutate(module: str, tests: list[str], *, seconds_left: float, children: int,
+           again: bool = False) -> Score:
+    """Mutate `module` afresh, or (`again`) re-run only the last run's survivors against
+    the tests as they are now: the quick loop while writing tests for them."""
     work = _workspace(module)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    before: dict[str, str] = {}
+    rerun: list[str] = []
+    if again and (work / "mutants").is_dir():
+        # A changed test list makes mutmut forget every verdict; the caught ones stand
+        # (tests were only added), so they are kept here and the rest run again.
+        before = _results(work, _environment(work))
+        rerun = [name for name, status in before.items() if status not in CAUGHT]
+        if not rerun:
+            print(f"{module}: no survivor left from the last run")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
     _copy_work_tree(work)
     (work / "setup.cfg").write_text(_config(module, tests))
     env = _environment(work)
     score = Score(module)
     started = time.monotonic()
     with open(work / "mutmut.log", "w") as log:
-        run = subprocess.Popen([MUTMUT, "run", "--max-children", str(children)], cwd=work,
+        run = subprocess.Popen([MUTMUT, "run", "--max-children", str(children), *rerun],
+                               cwd=work,
                                env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
         try:
@@ -162,7 +185,9 @@ def mutate(module: str, tests: list[str], *, seconds_left: float, children: int)
             score.out_of_time = True
     score.broken = not score.out_of_time and run.returncode != 0
     score.seconds = time.monotonic() - started
-    score.statuses = _results(work, env)
+    after = _results(work, env)
+    score.statuses = before | {name: after[name] for name in rerun if name in after} \
+        if before else after
     if not score.statuses:
         print(f"{module}: mutmut produced no results; see {work / 'mutmut.log'}")
     return score
@@ -202,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enforce-floors", action="store_true",
                         help="exit 1 when a finished module scores under its floor")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--again", action="store_true",
+                        help="re-run only the survivors of the module's last run, against "
+                             "the tests as they are now (the module's code unchanged)")
     args = parser.parse_args(argv)
 
     mapping = targets()
@@ -227,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{module}: skipped, out of time")
             continue
         score = mutate(module, mapping[module], seconds_left=seconds_left,
-                       children=args.children)
+                       children=args.children, again=args.again)
         print(score.line(), flush=True)
         show_survivors(score)
         scores.append(score)

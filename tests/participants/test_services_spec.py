@@ -3,13 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from core.errors import TooManyRequests
 from participants import services
-from participants.models import User
+from participants.models import Notification, User
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +179,107 @@ def test_a_new_api_token_replaces_the_old_one_and_revoking_removes_it():
     services.api_token_revoke(user=user)
     assert not Token.objects.filter(user=user).exists()
     assert Token.objects.filter(pk=other_token.pk).exists()
+
+
+# --- What a person reads, and what is queued ------------------------------------------------
+
+
+def test_registration_refusals_say_why():
+    assert refusal(lambda: register(terms_accepted=False)) == {
+        "terms_accepted": ["Please accept the terms to sign up."]}
+    register(email="taken@example.org")
+    assert refusal(lambda: register(email="TAKEN@example.org")) == {
+        "email": ["An account with this email already exists."]}
+
+
+def test_registration_keeps_a_spoken_language_and_the_browsers_zone():
+    user = register(language="fr", timezone_name="Asia/Nicosia")
+    stored = User.objects.get(pk=user.pk)
+    assert (stored.language, stored.timezone) == ("fr", "Asia/Nicosia")
+    other = register(email="two@example.org", language="xx", timezone_name="")
+    assert (other.language, other.timezone) == ("en", "UTC")
+
+
+def test_a_weak_password_is_refused_naming_the_password():
+    assert refused_field(lambda: register(password="short")) == {"password"}
+    assert not User.objects.exists()
+
+
+def test_a_new_email_needs_the_right_password_and_says_so():
+    user = UserFactory(email="me@example.org")
+    assert refusal(lambda: services.user_update_profile(user=user, email="new@example.org")) == {
+        "password": ["Enter your password to change your email."]}
+    user = User.objects.get(pk=user.pk)
+    assert refusal(lambda: services.user_update_profile(
+        user=user, email="new@example.org", password="wrong")) == {
+        "password": ["The password is not correct."]}
+    assert User.objects.get(pk=user.pk).email == "me@example.org"
+
+
+def test_a_new_email_is_told_to_the_old_address_each_time():
+    user = UserFactory(email="me@example.org")
+    services.user_update_profile(user=user, email="new@example.org", password=PASSWORD)
+    services.user_update_profile(user=user, email="newer@example.org", password=PASSWORD)
+    notices = Notification.objects.filter(kind="email_changed").order_by("pk")
+    assert [(n.recipient_id, n.context) for n in notices] == [
+        (user.pk, {"old_email": "me@example.org", "new_email": "new@example.org"}),
+        (user.pk, {"old_email": "new@example.org", "new_email": "newer@example.org"})]
+    assert all(n.dedupe_key.startswith(f"email-changed:{user.pk}:") for n in notices)
+    assert User.objects.get(pk=user.pk).email == "newer@example.org"
+
+
+def test_an_edit_that_keeps_the_email_queues_nothing():
+    user = UserFactory(email="me@example.org")
+    services.user_update_profile(user=user, display_name="Me", timezone="Asia/Nicosia")
+    assert not Notification.objects.exists()
+    assert User.objects.get(pk=user.pk).timezone == "Asia/Nicosia"
+
+
+def test_a_reset_is_queued_for_an_active_account_with_a_password_only(settings):
+    cache.clear()
+    user = UserFactory(email="me@example.org")
+    services.password_reset_request(email=" ME@example.org", client_address="10.0.0.1")
+    services.password_reset_request(email="me@example.org", client_address="10.0.0.1")
+    notices = Notification.objects.filter(kind="password_reset")
+    assert [n.recipient_id for n in notices] == [user.pk, user.pk]
+    assert all(n.dedupe_key.startswith(f"password-reset:{user.pk}:") for n in notices)
+    UserFactory(email="nopass@example.org").set_unusable_password()
+    User.objects.filter(email="nopass@example.org").update(password="!")
+    UserFactory(email="gone@example.org", is_active=False)
+    UserFactory(email="erased@example.org", erased_at=timezone.now())
+    for email in ("nopass@example.org", "gone@example.org", "erased@example.org",
+                  "nobody@example.org"):
+        services.password_reset_request(email=email, client_address="10.0.0.2")
+    assert notices.count() == 2
+
+
+def test_resets_are_limited_per_email_and_per_address(settings):
+    cache.clear()
+    settings.PASSWORD_RESET_RATE_EMAIL = "2/hour"
+    settings.PASSWORD_RESET_RATE_ADDRESS = "3/hour"
+    for _ in range(2):
+        services.password_reset_request(email="a@example.org", client_address="10.0.0.1")
+    with pytest.raises(TooManyRequests) as err:
+        services.password_reset_request(email="A@example.org", client_address="10.0.0.9")
+    assert str(err.value) == "Too many password reset requests. Wait an hour, then try again."
+    services.password_reset_request(email="b@example.org", client_address="10.0.0.2")
+    services.password_reset_request(email="c@example.org", client_address="10.0.0.2")
+    services.password_reset_request(email="d@example.org", client_address="10.0.0.2")
+    with pytest.raises(TooManyRequests):
+        services.password_reset_request(email="e@example.org", client_address="10.0.0.2")
+
+
+def test_the_language_is_one_parley_speaks():
+    user = UserFactory(language="en")
+    assert refusal(lambda: services.user_set_language(user=user, language="xx")) == {
+        "language": ["Parley does not speak this language."]}
+    services.user_set_language(user=user, language="ar")
+    assert User.objects.get(pk=user.pk).language == "ar"
+
+
+def test_setting_the_language_saves_nothing_else():
+    user = UserFactory(language="en", display_name="Stored")
+    user.display_name = "changed in memory only"
+    services.user_set_language(user=user, language="fr")
+    stored = User.objects.get(pk=user.pk)
+    assert (stored.language, stored.display_name) == ("fr", "Stored")

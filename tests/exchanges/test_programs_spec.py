@@ -1,0 +1,220 @@
+"""The program services' rules at their own level: each refusal's message, the sides'
+order and names, when free seats are filled, and the log rows."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from core.errors import Conflict
+from exchanges import services
+from exchanges.models import ActivityLog, Application, Program, Side
+from exchanges.services import SideSpec
+from tests.factories import ApplicationFactory, SessionFactory, program_with_sides
+
+pytestmark = pytest.mark.django_db
+
+
+def sides(*names):
+    return [SideSpec(name=n) for n in names]
+
+
+def program_fields(**overrides):
+    return {"title": "Listening circles", "kind": "dialogue", "starts_on": date(2027, 3, 1),
+            "ends_on": date(2027, 6, 1), "capacity": 10, "balance": "parity"} | overrides
+
+
+def create(org, alice, names=("North", "South"), **overrides):
+    return services.program_create(organization=org, actor=alice, sides=sides(*names),
+                                   **program_fields(**overrides))
+
+
+def test_a_new_program_keeps_its_sides_trimmed_in_order_and_is_logged(org, alice):
+    program = create(org, alice, names=(" North ", "South", "East"))
+    assert list(Side.objects.filter(program=program).order_by("position")
+                .values_list("name", "position")) == [("North", 0), ("South", 1), ("East", 2)]
+    log = ActivityLog.objects.get(verb="program.created")
+    assert (log.actor, log.target_id, log.organization_id) == (alice, str(program.pk), org.pk)
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    (("Only",), "A program needs at least two sides."),
+    (("North", " "), "Every side needs a name."),
+    (("North", "NORTH"), "Side names must be unique within a program."),
+    (("North", "s" * 81), "A side name has at most 80 characters."),
+])
+def test_each_problem_with_the_sides_is_named(org, alice, names, message):
+    with pytest.raises(ValidationError) as err:
+        create(org, alice, names=names)
+    assert err.value.message_dict == {"sides": [message]}
+
+
+def test_a_side_name_of_80_characters_is_enough(org, alice):
+    program = create(org, alice, names=("North", "s" * 80))
+    assert program.sides.count() == 2
+
+
+def test_an_unknown_program_field_is_a_programming_error(org, alice):
+    with pytest.raises(TypeError):
+        create(org, alice, colour="blue")
+
+
+def test_parity_needs_a_seat_per_side_and_says_how_many(org, alice):
+    with pytest.raises(ValidationError) as err:
+        create(org, alice, names=("A", "B", "C"), capacity=2)
+    assert err.value.message_dict == {"capacity": [
+        "Under parity the capacity must be at least the number of sides (3)."]}
+    assert create(org, alice, names=("A", "B", "C"), capacity=3).capacity == 3
+
+
+def test_a_side_cannot_keep_fewer_seats_than_it_has_accepted(org, alice):
+    program = program_with_sides(organization=org, capacity=8)
+    north = program.sides.first()
+    for _ in range(3):
+        ApplicationFactory(program=program, side=north, status="accepted")
+    with pytest.raises(ValidationError) as err:
+        services.program_update(program=program, actor=alice, capacity=4)
+    assert err.value.message_dict == {"capacity": [
+        "This would leave a side with fewer seats (2) than it has accepted participants (3)."]}
+    services.program_update(program=program, actor=alice, capacity=6)  # 3 seats a side
+
+
+def test_without_parity_the_capacity_keeps_those_accepted(org, alice):
+    program = program_with_sides(organization=org, capacity=8, balance="none")
+    north, south = program.sides.all()
+    ApplicationFactory(program=program, side=north, status="accepted")
+    ApplicationFactory(program=program, side=south, status="accepted")
+    ApplicationFactory(program=program, side=south, status="accepted")
+    with pytest.raises(ValidationError) as err:
+        services.program_update(program=program, actor=alice, capacity=2)
+    assert err.value.message_dict == {"capacity": [
+        "The capacity cannot be below the number already accepted (3)."]}
+    services.program_update(program=program, actor=alice, capacity=3)
+
+
+def test_more_capacity_fills_the_free_seats_from_the_waitlist(org, alice):
+    program = program_with_sides(organization=org, capacity=2, balance="none")
+    north = program.sides.first()
+    ApplicationFactory(program=program, side=north, status="accepted")
+    ApplicationFactory(program=program, side=north, status="accepted")
+    waiting = ApplicationFactory(program=program, side=north, status="waitlisted")
+    services.program_update(program=program, actor=alice, title="Same seats")
+    assert Application.objects.get(pk=waiting.pk).status == "waitlisted"
+    services.program_update(program=program, actor=alice, capacity=3)
+    assert Application.objects.get(pk=waiting.pk).status == "accepted"
+
+
+def test_a_new_balance_fills_the_free_seats_it_opens(org, alice):
+    program = program_with_sides(organization=org, capacity=4)
+    north = program.sides.first()
+    ApplicationFactory(program=program, side=north, status="accepted")
+    ApplicationFactory(program=program, side=north, status="accepted")
+    waiting = ApplicationFactory(program=program, side=north, status="waitlisted")
+    services.program_update(program=program, actor=alice, balance="none")
+    assert Application.objects.get(pk=waiting.pk).status == "accepted"
+
+
+def test_an_update_is_logged_with_its_fields_and_sides(org, alice):
+    program = program_with_sides("North", "South", organization=org)
+    north, south = program.sides.all()
+    services.program_update(program=program, actor=alice, title="New", summary="Short")
+    services.program_update(program=program, actor=alice, sides=[
+        SideSpec(id=north.pk, name="North"), SideSpec(id=south.pk, name="South")])
+    logs = ActivityLog.objects.filter(verb="program.updated").order_by("pk")
+    assert [log.data for log in logs] == [{"fields": ["summary", "title"]},
+                                          {"fields": ["sides"]}]
+    assert (logs[0].actor, logs[0].target_id, logs[0].organization_id) == (
+        alice, str(program.pk), org.pk)
+
+
+def test_sides_are_kept_in_the_order_given(org, alice):
+    program = program_with_sides("North", "South", organization=org)
+    north, south = program.sides.all()
+    services.program_update(program=program, actor=alice, sides=[
+        SideSpec(name=" East "), SideSpec(id=south.pk, name=" South "),
+        SideSpec(id=north.pk, name="North")])
+    assert list(Side.objects.filter(program=program).order_by("position")
+                .values_list("name", "position")) == [("East", 0), ("South", 1), ("North", 2)]
+
+
+def test_a_side_of_another_program_is_refused_by_name(org, alice):
+    program = program_with_sides(organization=org)
+    foreign = program_with_sides().sides.first()
+    with pytest.raises(ValidationError) as err:
+        services.program_update(program=program, actor=alice, sides=[
+            SideSpec(id=foreign.pk, name="Mine"), SideSpec(name="Other")])
+    assert err.value.message_dict == {"sides": ["A side belongs to another program."]}
+
+
+def test_a_side_with_applications_says_why_it_stays(org, alice):
+    program = program_with_sides("North", "South", "East", organization=org)
+    north, south, east = program.sides.all()
+    ApplicationFactory(program=program, side=east)
+    with pytest.raises(Conflict) as err:
+        services.program_update(program=program, actor=alice, sides=[
+            SideSpec(id=north.pk, name="North"), SideSpec(id=south.pk, name="South")])
+    assert err.value.message == "A side that has applications cannot be removed."
+
+
+def test_an_archived_program_is_read_only(org, alice):
+    program = program_with_sides(organization=org, status="archived")
+    with pytest.raises(Conflict) as err:
+        services.program_update(program=program, actor=alice, title="Again")
+    assert (err.value.code, err.value.message) == (
+        "invalid_transition", "An archived program is read-only.")
+
+
+def test_new_dates_are_checked_against_the_sessions_only_when_they_change(org, alice):
+    program = program_with_sides(organization=org, starts_on=date(2031, 3, 1),
+                                 ends_on=date(2031, 3, 31))
+    SessionFactory(program=program, starts_at=datetime(2031, 3, 10, 9, 0, tzinfo=UTC),
+                   ends_at=datetime(2031, 3, 10, 11, 0, tzinfo=UTC))
+    with pytest.raises(ValidationError) as err:
+        services.program_update(program=program, actor=alice, starts_on=date(2031, 3, 11))
+    assert list(err.value.message_dict) == ["starts_on"]
+    # A session stored outside the dates (before the rule) does not block other edits.
+    Program.objects.filter(pk=program.pk).update(starts_on=date(2031, 3, 11))
+    program.refresh_from_db()
+    services.program_update(program=program, actor=alice, title="Renamed")
+
+
+def test_a_refused_move_names_both_states(org, alice):
+    program = program_with_sides(organization=org, status="draft")
+    with pytest.raises(Conflict) as err:
+        services.program_archive(program=program, actor=alice)
+    assert err.value.message == "A draft program cannot become archived."
+
+
+def test_a_program_with_one_side_cannot_be_published(org, alice):
+    program = program_with_sides("Only", organization=org, status="draft")
+    with pytest.raises(ValidationError) as err:
+        services.program_publish(program=program, actor=alice)
+    assert err.value.message_dict == {"sides": ["A program needs at least two sides."]}
+    program.refresh_from_db()
+    assert program.status == "draft"
+
+
+def test_each_move_is_logged_with_where_it_came_from(org, alice):
+    program = program_with_sides(organization=org, status="draft")
+    services.program_publish(program=program, actor=alice)
+    log = ActivityLog.objects.get(verb="program.published")
+    assert (log.actor, log.target_id, log.organization_id, log.data) == (
+        alice, str(program.pk), org.pk, {"from": "draft"})
+
+
+def test_deleting_a_draft_removes_its_applications_and_is_logged(org, alice):
+    program = program_with_sides(organization=org, status="draft")
+    ApplicationFactory(program=program, side=program.sides.first())
+    services.program_delete(program=program, actor=alice)
+    assert not Program.objects.filter(pk=program.pk).exists()
+    assert not Application.objects.exists()
+    log = ActivityLog.objects.get(verb="program.deleted")
+    assert (log.actor, log.target_id, log.organization_id) == (alice, str(program.pk), org.pk)
+
+
+def test_only_a_draft_can_be_deleted_and_it_says_so(org, alice):
+    program = program_with_sides(organization=org, status="closed")
+    with pytest.raises(Conflict) as err:
+        services.program_delete(program=program, actor=alice)
+    assert (err.value.code, err.value.message) == (
+        "invalid_transition", "Only a draft program can be deleted.")
