@@ -9,6 +9,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MAX_DESCRIPTION = 5000
 MAX_RESOLUTION = 5000
@@ -23,9 +24,9 @@ class IncidentKind(models.TextChoices):
 
 
 class IncidentStatus(models.TextChoices):
-    OPEN = "open", _("open")
-    REVIEWING = "reviewing", _("reviewing")
-    CLOSED = "closed", _("closed")
+    OPEN = "open", pgettext_lazy("incident status", "open")
+    REVIEWING = "reviewing", pgettext_lazy("incident status", "reviewing")
+    CLOSED = "closed", pgettext_lazy("incident status", "closed")
 
 
 class Incident(models.Model):
