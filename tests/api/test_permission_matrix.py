@@ -420,7 +420,8 @@ CUSTODIAN[("api/v1/guardian-consent/<str:token>/", "POST")] = {"minor": 200}
 EXPECTED[("api/v1/applications/<int:pk>/reveal/", "POST")] = Row(
     {"published": (401, 404, 404, 404, 403, 403, 403, 404)},
     lambda w, obj: {"reason": "A threat against this participant was reported."})
-EXPECTED = {key: Row({obj: (*statuses, CUSTODIAN[key][obj])
+EXPECTED = {key: Row({obj: statuses if len(statuses) == len(CALLERS)  # named per caller
+                      else (*statuses, CUSTODIAN[key][obj])
                       for obj, statuses in row.statuses.items()}, row.body)
             for key, row in EXPECTED.items()}
 
