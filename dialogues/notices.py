@@ -82,8 +82,7 @@ def build_session_reminder(notification: Notification) -> kinds.Email:
     rsvp = RSVP.objects.filter(session=session, participant_id=notification.recipient_id).first()
     if rsvp is not None and rsvp.response == RSVPResponse.NO:
         raise kinds.NotRelevant("the recipient answered no")
-    # Decided now, at sending: a reminder sent after the venue's disclosure carries it.
-    venue.show(session, program_access(notification.recipient, session.program).venue(session))
+    _show_venue_to_recipient(notification, session)
     email = kinds.render_email("session_reminder", {
         **_session_context(notification, session), "rsvp": rsvp,
     })
@@ -138,11 +137,18 @@ def _ensure_facilitating(notification: Notification, session: Session) -> None:
         raise kinds.NotRelevant("the recipient no longer facilitates the session")
 
 
+def _show_venue_to_recipient(notification: Notification, session: Session) -> None:
+    """Decided now, at sending: a message sent after the venue's disclosure carries it
+    (facilitators and staff see it early)."""
+    venue.show(session, program_access(notification.recipient, session.program).venue(session))
+
+
 def build_facilitator_assigned(notification: Notification) -> kinds.Email:
     session = _session(notification)
     if session.effective_status != SessionStatus.SCHEDULED:
         raise kinds.NotRelevant("the session is no longer scheduled")
     _ensure_facilitating(notification, session)
+    _show_venue_to_recipient(notification, session)
     email = kinds.render_email("facilitator_assigned", _session_context(notification, session))
     email.attachments.append(("session.ics", session_ics(session), "text/calendar"))
     return email
@@ -156,6 +162,7 @@ def build_facilitator_reminder(notification: Notification) -> kinds.Email:
         raise kinds.NotRelevant("the session had already started",
                                    status=NotificationStatus.MISSED)
     _ensure_facilitating(notification, session)
+    _show_venue_to_recipient(notification, session)
     return kinds.render_email("facilitator_reminder", _session_context(notification, session))
 
 

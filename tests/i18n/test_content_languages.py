@@ -76,7 +76,8 @@ def test_a_language_the_program_lacks_falls_back_to_its_first_marked(client, bic
     html = client.get(f"/programs/{bicommunal.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
 
     with translation.override("fr"):
-        mark = "(in {})".format(translation.get_language_info("el")["name_translated"])
+        mark = translation.gettext("(in %(language)s)") % {
+            "language": translation.get_language_info("el")["name_translated"]}
     assert f'<bdi lang="el">Gefyra</bdi> <small class="content-lang">{mark}</small>' in html
     assert '<p class="content-note">' in html
     assert 'lang="el">Ena programma.</p>' in html
