@@ -49,7 +49,6 @@ from dialogues.groups import selectors as group_selectors  # noqa: E402
 from dialogues.groups import services as group_services  # noqa: E402
 from dialogues.models import Respondent, SurveyResponse, Wave  # noqa: E402
 from exchanges.models import (  # noqa: E402
-    MAX_PROGRAM_CAPACITY,
     Application,
     Membership,
     Organization,
@@ -65,31 +64,6 @@ MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000"))
 DUE = 1000
 
 
-def _program() -> tuple[Program, Side]:
-    organization = Organization.objects.create(name="Bench", slug=f"bench-{time.time_ns()}")
-    program = Program.objects.create(
-        organization=organization, title="Bench program", kind="dialogue",
-        starts_on=timezone.localdate(), ends_on=timezone.localdate(), capacity=MAX_PROGRAM_CAPACITY,
-        status="published")
-    return program, Side.objects.create(program=program, name="North")
-
-
-def due_notices(count: int, prefix: str) -> list[Notification]:
-    program, side = _program()
-    users = User.objects.bulk_create(
-        User(email=f"{prefix}{n}@example.org", display_name=f"B {n}", password="!")
-        for n in range(count))
-    applications = Application.objects.bulk_create(
-        Application(program=program, side=side, applicant=user) for user in users)
-    now = timezone.now()
-    return Notification.objects.bulk_create(
-        Notification(recipient_id=a.applicant_id, kind="application_received",
-                     dedupe_key=f"{prefix}:{a.pk}", due_at=now,
-                     organization_id=program.organization_id,
-                     context={"application": a.pk, "program": program.pk})
-        for a in applications)
-
-
 def bench_throughput() -> None:
     from bench import outbox
 
@@ -102,9 +76,9 @@ def insert_not_yet_due(count: int, start: int) -> None:
         cursor.execute(
             """
             INSERT INTO participants_notification
-                (recipient_id, kind, dedupe_key, due_at, status, context, attempts,
-                 last_error, subject, created_at, updated_at)
-            SELECT %s, 'session_reminder', 'future:' || i,
+                (recipient_id, recipient_email, kind, dedupe_key, due_at, status, context,
+                 attempts, last_error, subject, created_at, updated_at)
+            SELECT %s, '', 'session_reminder', 'future:' || i,
                    now() + interval '1 day' + i * interval '1 second', 'pending', '{}', 0,
                    '', '', now(), now()
             FROM generate_series(%s, %s) AS i
@@ -139,8 +113,10 @@ def claim_plan() -> str:
 
 
 def bench_claims() -> None:
+    from bench import outbox
+
     Notification.objects.all().delete()
-    due_notices(DUE, "claim")
+    outbox.due_notices(DUE, "claim")
     insert_not_yet_due(10_000, 0)
     small = time_claims()
     insert_not_yet_due(990_000, 10_000)
