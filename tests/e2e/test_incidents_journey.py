@@ -114,6 +114,8 @@ def test_esc_three_times_is_a_quick_exit(page):
     _world()
     sign_in(page, "maria@example.org", PASSWORD)
     page.get_by_role("link", name="My sessions").click()
+    page.wait_for_url("**/me/sessions/")
+    page.wait_for_load_state("load")  # the key handler is the page's script
 
     for _ in range(3):
         page.keyboard.press("Escape")
