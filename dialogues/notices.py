@@ -71,12 +71,7 @@ def _session_context(notification: Notification, session: Session) -> dict:
 
 
 def build_session_reminder(notification: Notification) -> kinds.Email:
-    session = _session(notification)
-    if session.status == SessionStatus.CANCELLED:
-        raise kinds.NotRelevant("the session was cancelled")
-    if session.starts_at <= timezone.now():
-        raise kinds.NotRelevant("the session had already started",
-                                   status=NotificationStatus.MISSED)
+    session = _upcoming_session(notification)
     _ensure_accepted(notification, session.program_id)
     _ensure_in_group(notification, session)
     rsvp = RSVP.objects.filter(session=session, participant_id=notification.recipient_id).first()
@@ -137,6 +132,17 @@ def _ensure_facilitating(notification: Notification, session: Session) -> None:
         raise kinds.NotRelevant("the recipient no longer facilitates the session")
 
 
+def _upcoming_session(notification: Notification) -> Session:
+    """The reminder's session, unless it was cancelled or has started (then missed)."""
+    session = _session(notification)
+    if session.status == SessionStatus.CANCELLED:
+        raise kinds.NotRelevant("the session was cancelled")
+    if session.starts_at <= timezone.now():
+        raise kinds.NotRelevant("the session had already started",
+                                   status=NotificationStatus.MISSED)
+    return session
+
+
 def _show_venue_to_recipient(notification: Notification, session: Session) -> None:
     """Decided now, at sending: a message sent after the venue's disclosure carries it
     (facilitators and staff see it early)."""
@@ -155,12 +161,7 @@ def build_facilitator_assigned(notification: Notification) -> kinds.Email:
 
 
 def build_facilitator_reminder(notification: Notification) -> kinds.Email:
-    session = _session(notification)
-    if session.status == SessionStatus.CANCELLED:
-        raise kinds.NotRelevant("the session was cancelled")
-    if session.starts_at <= timezone.now():
-        raise kinds.NotRelevant("the session had already started",
-                                   status=NotificationStatus.MISSED)
+    session = _upcoming_session(notification)
     _ensure_facilitating(notification, session)
     _show_venue_to_recipient(notification, session)
     return kinds.render_email("facilitator_reminder", _session_context(notification, session))
