@@ -1,0 +1,145 @@
+"""The evaluation selectors' rules at their own level: whose surveys a person is shown, in
+which order and in how many queries; the response counts and the organization's
+evaluations as the staff's pages read them."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dialogues.evaluation.instruments import INSTRUMENTS
+from dialogues.evaluation.selectors import (
+    evaluation_of,
+    evaluations_of_organization,
+    has_answered,
+    response_counts,
+    survey_items,
+    surveys_of,
+)
+from tests.factories import ApplicationFactory, UserFactory, accepted_participant
+from tests.surveys import answers, evaluate, respond, upcoming_program, wave
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def program(org):
+    return upcoming_program("Greek Cypriot", "Turkish Cypriot", organization=org)
+
+
+@pytest.fixture
+def petros(program):
+    return accepted_participant(program, display_name="Petros")
+
+
+def _starting_in(org, days: int):
+    today = timezone.localdate()
+    return upcoming_program("A", "B", organization=org, starts_on=today + timedelta(days=days),
+                            ends_on=today + timedelta(days=days + 30))
+
+
+def _queries(call) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return len(queries)
+
+
+# --- A person's surveys -----------------------------------------------------------------
+
+
+def test_only_accepted_places_in_evaluated_programs_bring_surveys(org, program, alice, petros):
+    pending = upcoming_program("A", "B", organization=org)
+    ApplicationFactory(program=pending, side=pending.sides.first(), applicant=petros)
+    unevaluated = upcoming_program("C", "D", organization=org)
+    ApplicationFactory(program=unevaluated, side=unevaluated.sides.first(), applicant=petros,
+                       status="accepted")
+    evaluate(program, alice)
+    evaluate(pending, alice)
+    assert [(s.program, s.wave) for s in surveys_of(petros)] == [(program, "pre")]
+
+
+def test_surveys_come_in_the_order_programs_start_then_were_created(org, alice):
+    later, first, second = _starting_in(org, 40), _starting_in(org, 30), _starting_in(org, 30)
+    person = UserFactory()
+    for program in (second, later, first):  # applied in another order than either
+        ApplicationFactory(program=program, side=program.sides.first(), applicant=person,
+                           status="accepted")
+        evaluate(program, alice)
+    assert [s.program for s in surveys_of(person)] == [first, second, later]
+
+
+def test_a_persons_surveys_take_the_same_queries_however_many_programs(org, alice):
+    person = UserFactory()
+
+    def read():
+        return [(s.program.title, s.side.name, s.wave, s.closes_at, [i.text for i in s.items])
+                for s in surveys_of(person)]
+
+    def join():
+        program = upcoming_program("A", "B", "C", organization=org)
+        ApplicationFactory(program=program, side=program.sides.first(), applicant=person,
+                           status="accepted")
+        evaluate(program, alice, followups=[1, 3])
+
+    join()
+    one = _queries(read)
+    join()
+    join()
+    assert len(read()) == 3
+    assert _queries(read) == one
+
+
+def test_each_survey_item_keeps_its_scale_and_whether_it_is_reversed():
+    items = survey_items(["trust", "anxiety"], "the others")
+    assert [(i.key, i.min, i.max, i.reverse, i.instrument.key) for i in items] == [
+        (item.key, 1, 5, key == "anxiety", key)
+        for key in ("trust", "anxiety") for item in INSTRUMENTS[key].items]
+    assert any(i.reverse for i in items)
+
+
+# --- Staff pages ------------------------------------------------------------------------
+
+
+def test_response_counts_are_this_evaluations_per_wave(org, program, alice, petros):
+    other = upcoming_program("A", "B", organization=org)
+    evaluate(other, alice)
+    for person in (accepted_participant(other), accepted_participant(other)):
+        respond(other, person, "pre", answers())
+    evaluate(program, alice, followups=[1])
+    respond(program, petros, "pre", answers())
+    respond(program, accepted_participant(program), "pre", answers())
+    respond(program, accepted_participant(program), "pre", answers())
+    assert response_counts(evaluation_of(program)) == {"pre": 3, "post": 0, "m1": 0}
+
+
+def test_having_answered_is_of_this_person_and_this_wave(program, alice, petros):
+    other = accepted_participant(program)
+    evaluate(program, alice, followups=[1])
+    respond(program, petros, "pre", answers())
+    assert has_answered(petros, wave(program, "pre"))
+    assert not has_answered(petros, wave(program, "post"))
+    assert not has_answered(other, wave(program, "pre"))
+
+
+def test_an_organizations_evaluations_come_in_the_order_programs_start(org, other_org, alice,
+                                                                      charlie):
+    later, first, second = _starting_in(org, 40), _starting_in(org, 30), _starting_in(org, 30)
+    for program in (second, later, first):
+        evaluate(program, alice)
+    evaluate(_starting_in(other_org, 10), charlie)
+    assert [e.program for e in evaluations_of_organization(org.pk)] == [first, second, later]
+
+
+def test_an_organizations_evaluations_take_the_same_queries_however_many(org, alice):
+    def read():
+        return [(e.program.title, [s.name for s in e.program.sides.all()],
+                 [w.name for w in e.waves.all()]) for e in evaluations_of_organization(org.pk)]
+
+    evaluate(upcoming_program("A", "B", organization=org), alice)
+    one = _queries(read)
+    for _ in range(2):
+        evaluate(upcoming_program("A", "B", organization=org), alice)
+    assert len(read()) == 3
+    assert _queries(read) == one
