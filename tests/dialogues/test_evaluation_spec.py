@@ -2,7 +2,10 @@
 participant or staff member reads it), the boundaries of the answers, what declining and
 answering cancel, and the log rows."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from core.errors import Conflict
 from dialogues.evaluation import services
@@ -10,7 +13,7 @@ from dialogues.evaluation.selectors import evaluation_of
 from dialogues.models import Respondent, SurveyResponse
 from exchanges.models import ActivityLog
 from participants.models import Notification
-from tests.factories import UserFactory, accepted_participant
+from tests.factories import ApplicationFactory, SessionFactory, UserFactory, accepted_participant
 from tests.surveys import answers, evaluate, move_to, respond, upcoming_program, wave
 
 pytestmark = pytest.mark.django_db
@@ -162,6 +165,30 @@ def test_opening_and_closing_are_logged_and_closing_cancels_the_waves_messages(
          {"wave": "post"})]
 
 
+def test_closing_a_wave_cancels_no_other_waves_messages(org, program, alice, petros):
+    other = upcoming_program("A", "B", organization=org)
+    accepted_participant(other)
+    evaluate(other, alice)
+    evaluation = evaluate(program, alice)
+    services.wave_close(evaluation=evaluation, wave=wave(program, "pre"), actor=alice)
+    assert set(Notification.objects.filter(context__program=other.pk)
+               .values_list("status", flat=True)) == {"pending"}
+
+
+def test_opening_by_hand_undoes_an_earlier_closing(program, alice, petros):
+    now = timezone.now()
+    SessionFactory(program=program, starts_at=now - timedelta(hours=3),
+                   ends_at=now - timedelta(hours=1))
+    evaluation = evaluate(program, alice)  # pre ended with that session; post is open
+    services.wave_close(evaluation=evaluation, wave=wave(program, "post"), actor=alice)
+    SessionFactory(program=program, starts_at=now + timedelta(days=7),
+                   ends_at=now + timedelta(days=7, hours=2))  # post's default window moves on
+    window = services.wave_open(evaluation=evaluation_of(program), wave=wave(program, "post"),
+                                actor=alice)
+    assert window.state() == "open"
+    assert wave(program, "post").closed_at is None
+
+
 # --- Participants -----------------------------------------------------------------------
 
 
@@ -184,6 +211,17 @@ def test_declining_keeps_its_first_time_and_cancels_only_the_persons_messages(
     assert set(mine.values_list("status", "last_error")) == {
         ("cancelled", "the participant declined the surveys")}
     assert set(Notification.objects.filter(recipient=other, kind__startswith="survey_")
+               .values_list("status", flat=True)) == {"pending"}
+
+
+def test_declining_one_programs_surveys_leaves_the_others(org, program, alice, petros):
+    other = upcoming_program("A", "B", organization=org)
+    ApplicationFactory(program=other, side=other.sides.first(), applicant=petros,
+                       status="accepted")
+    evaluate(program, alice)
+    evaluate(other, alice)
+    services.survey_decline(program=program, user=petros)
+    assert set(Notification.objects.filter(recipient=petros, context__program=other.pk)
                .values_list("status", flat=True)) == {"pending"}
 
 
