@@ -18,7 +18,8 @@ from dialogues.evaluation.selectors import (
     survey_items,
     surveys_of,
 )
-from tests.factories import ApplicationFactory, UserFactory, accepted_participant
+from dialogues.evaluation.services import survey_decline
+from tests.factories import ApplicationFactory, SessionFactory, UserFactory, accepted_participant
 from tests.surveys import answers, evaluate, respond, upcoming_program, wave
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,34 @@ def test_surveys_come_in_the_order_programs_start_then_were_created(org, alice):
                            status="accepted")
         evaluate(program, alice)
     assert [s.program for s in surveys_of(person)] == [first, second, later]
+
+
+def test_declining_one_programs_surveys_hides_only_that_programs(org, alice):
+    first, later = _starting_in(org, 30), _starting_in(org, 40)
+    person = UserFactory()
+    for program in (first, later):
+        ApplicationFactory(program=program, side=program.sides.first(), applicant=person,
+                           status="accepted")
+        evaluate(program, alice)
+    survey_decline(program=first, user=person)
+    assert [s.program for s in surveys_of(person)] == [later]
+
+
+def test_what_others_declined_or_answered_does_not_hide_a_persons_survey(program, alice,
+                                                                         petros):
+    evaluate(program, alice)
+    respond(program, accepted_participant(program), "pre", answers())
+    survey_decline(program=program, user=accepted_participant(program))
+    assert [s.wave for s in surveys_of(petros)] == ["pre"]
+
+
+def test_a_persons_surveys_follow_the_programs_sessions(program, alice, petros):
+    now = timezone.now()
+    SessionFactory(program=program, starts_at=now - timedelta(hours=3),
+                   ends_at=now - timedelta(hours=1))
+    evaluate(program, alice)
+    # By the program's dates pre would still be open; its only session has ended.
+    assert [s.wave for s in surveys_of(petros)] == ["post"]
 
 
 def test_a_persons_surveys_take_the_same_queries_however_many_programs(org, alice):
