@@ -11,12 +11,14 @@ from django.utils import timezone
 
 from dialogues.evaluation.instruments import INSTRUMENTS
 from dialogues.evaluation.selectors import (
+    WaveWindow,
     evaluation_of,
     evaluations_of_organization,
     has_answered,
     response_counts,
     survey_items,
     surveys_of,
+    wave_windows,
 )
 from dialogues.evaluation.services import survey_decline
 from tests.factories import ApplicationFactory, SessionFactory, UserFactory, accepted_participant
@@ -45,6 +47,20 @@ def _queries(call) -> int:
     with CaptureQueriesContext(connection) as queries:
         call()
     return len(queries)
+
+
+# --- Wave windows -----------------------------------------------------------------------
+
+
+def test_a_window_is_open_from_its_first_instant_and_closed_at_its_last(program, alice):
+    evaluate(program, alice)
+    pre = wave_windows(evaluation_of(program))[0].wave
+    opens = timezone.now() + timedelta(days=1)
+    window = WaveWindow(wave=pre, opens_at=opens, closes_at=opens + timedelta(days=14))
+    instant = timedelta(microseconds=1)
+    assert [window.state(now) for now in (opens - instant, opens, window.closes_at - instant,
+                                          window.closes_at)] == [
+        "upcoming", "open", "open", "closed"]
 
 
 # --- A person's surveys -----------------------------------------------------------------

@@ -264,6 +264,14 @@ def test_refused_answers_name_every_problem(program, alice, petros):
     assert not SurveyResponse.objects.exists()
 
 
+def test_a_second_answer_is_refused_as_answered_before_its_answers_are_read(
+        program, alice, petros):
+    evaluate(program, alice)
+    respond(program, petros, "pre", answers())
+    assert refusal(lambda: respond(program, petros, "pre", {}, consent=False)) == (
+        "already_answered", "You have already answered this survey.")
+
+
 @pytest.mark.parametrize(("given", "problem"), [
     ([1, 2], "Send the answers as an object of item keys and numbers."),
     ({f"k{n}": 1 for n in range(201)}, "Too many answers."),
