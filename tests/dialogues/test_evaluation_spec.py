@@ -272,6 +272,33 @@ def test_a_second_answer_is_refused_as_answered_before_its_answers_are_read(
         "already_answered", "You have already answered this survey.")
 
 
+def test_an_answer_that_loses_a_race_with_another_is_refused_as_answered(
+        program, alice, petros, monkeypatch):
+    evaluate(program, alice)
+    read_answers = services.answer_problems
+
+    def meanwhile(*args):  # the person's other request stores its answers first
+        SurveyResponse.objects.create(wave=wave(program, "pre"),
+                                      respondent=Respondent.objects.get(user=petros),
+                                      answers={}, consented_at=timezone.now())
+        return read_answers(*args)
+
+    monkeypatch.setattr(services, "answer_problems", meanwhile)
+    assert refusal(lambda: respond(program, petros, "pre", answers())) == (
+        "already_answered", "You have already answered this survey.")
+
+
+def test_answering_cancels_only_that_waves_messages(org, program, alice, petros):
+    other = upcoming_program("A", "B", organization=org)
+    ApplicationFactory(program=other, side=other.sides.first(), applicant=petros,
+                       status="accepted")
+    evaluate(program, alice)
+    evaluate(other, alice)
+    respond(program, petros, "pre", answers())
+    assert set(Notification.objects.filter(recipient=petros, context__program=other.pk)
+               .values_list("status", flat=True)) == {"pending"}
+
+
 @pytest.mark.parametrize(("given", "problem"), [
     ([1, 2], "Send the answers as an object of item keys and numbers."),
     ({f"k{n}": 1 for n in range(201)}, "Too many answers."),
