@@ -231,18 +231,6 @@ def surveys_of(user, *, program_id: int | None = None, include_answered: bool = 
     return surveys
 
 
-def respondent_of(user, program: Program) -> Respondent | None:
-    if not user.is_authenticated:
-        return None
-    return Respondent.objects.filter(user=user, program=program).first()
-
-
-def answered_waves(respondent: Respondent | None) -> set[str]:
-    if respondent is None:
-        return set()
-    return set(respondent.responses.values_list("wave__name", flat=True))
-
-
 def has_answered(user, wave: Wave) -> bool:
     return SurveyResponse.objects.filter(wave=wave, respondent__user=user).exists()
 
