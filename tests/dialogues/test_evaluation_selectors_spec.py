@@ -52,6 +52,16 @@ def _queries(call) -> int:
 # --- Wave windows -----------------------------------------------------------------------
 
 
+def test_an_evaluation_is_read_with_its_program_and_its_waves_in_order(
+        program, alice, django_assert_num_queries):
+    evaluate(program, alice, followups=[6])
+    evaluate(program, alice, followups=[1, 6])  # m1 is newer than m6 but comes first
+    with django_assert_num_queries(2):
+        evaluation = evaluation_of(program)
+        assert evaluation.program.title == program.title
+        assert [w.name for w in evaluation.waves.all()] == ["pre", "post", "m1", "m6"]
+
+
 def test_a_window_is_open_from_its_first_instant_and_closed_at_its_last(program, alice):
     evaluate(program, alice)
     pre = wave_windows(evaluation_of(program))[0].wave
