@@ -143,7 +143,8 @@ def test_a_persons_surveys_take_the_same_queries_however_many_programs(org, alic
     join()
     join()
     assert len(read()) == 3
-    assert _queries(read) == one
+    # Applications, sides, waves, respondents, sessions (no respondent: no answers read).
+    assert _queries(read) == one == 5
 
 
 def test_each_survey_item_keeps_its_scale_and_whether_it_is_reversed():
@@ -197,4 +198,4 @@ def test_an_organizations_evaluations_take_the_same_queries_however_many(org, al
     for _ in range(2):
         evaluate(upcoming_program("A", "B", organization=org), alice)
     assert len(read()) == 3
-    assert _queries(read) == one
+    assert _queries(read) == one == 3  # evaluations with programs, sides, waves
