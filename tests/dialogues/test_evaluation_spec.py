@@ -200,6 +200,15 @@ def test_someone_not_accepted_is_told_who_takes_part(program, alice):
     assert refusal(lambda: respond(program, UserFactory(), "pre", answers())) == expected
 
 
+def test_a_place_in_another_program_does_not_admit_to_this_ones_surveys(org, program, alice):
+    other = upcoming_program("A", "B", organization=org)
+    elsewhere = accepted_participant(other)
+    evaluate(program, alice)
+    expected = ("not_accepted", "Only accepted participants take part in the surveys.")
+    assert refusal(lambda: services.survey_decline(program=program, user=elsewhere)) == expected
+    assert refusal(lambda: respond(program, elsewhere, "pre", answers())) == expected
+
+
 def test_declining_keeps_its_first_time_and_cancels_only_the_persons_messages(
         program, alice, petros):
     other = accepted_participant(program)
