@@ -223,6 +223,22 @@ def test_declining_keeps_its_first_time_and_cancels_only_the_persons_messages(
                .values_list("status", flat=True)) == {"pending"}
 
 
+def test_declining_writes_only_its_time_so_an_erasure_meanwhile_stays(
+        program, alice, petros, monkeypatch):
+    evaluate(program, alice)
+    find = services._respondent
+
+    def meanwhile(*args):  # the person's erasure unlinks the row read a moment ago
+        respondent = find(*args)
+        services.unlink_person(petros)
+        return respondent
+
+    monkeypatch.setattr(services, "_respondent", meanwhile)
+    services.survey_decline(program=program, user=petros)
+    respondent = Respondent.objects.get()
+    assert (respondent.user, respondent.declined_at is not None) == (None, True)
+
+
 def test_declining_one_programs_surveys_leaves_the_others(org, program, alice, petros):
     other = upcoming_program("A", "B", organization=org)
     ApplicationFactory(program=other, side=other.sides.first(), applicant=petros,
