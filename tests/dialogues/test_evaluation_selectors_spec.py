@@ -16,6 +16,7 @@ from dialogues.evaluation.selectors import (
     evaluations_of_organization,
     has_answered,
     response_counts,
+    session_bounds,
     survey_items,
     surveys_of,
     wave_windows,
@@ -60,6 +61,17 @@ def test_an_evaluation_is_read_with_its_program_and_its_waves_in_order(
         evaluation = evaluation_of(program)
         assert evaluation.program.title == program.title
         assert [w.name for w in evaluation.waves.all()] == ["pre", "post", "m1", "m6"]
+
+
+def test_session_bounds_are_read_for_the_programs_asked_only(org, program):
+    other = upcoming_program("A", "B", organization=org)
+    first = SessionFactory(program=program)
+    last = SessionFactory(program=program, starts_at=first.starts_at + timedelta(days=3),
+                          ends_at=first.ends_at + timedelta(days=3))
+    SessionFactory(program=other)
+    [(program_id, bounds)] = session_bounds([program.pk]).items()
+    assert (program_id, bounds.first_start, bounds.last_end) == (
+        program.pk, first.starts_at, last.ends_at)
 
 
 def test_a_window_is_open_from_its_first_instant_and_closed_at_its_last(program, alice):
