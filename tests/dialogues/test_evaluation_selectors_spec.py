@@ -61,6 +61,7 @@ def test_an_evaluation_is_read_with_its_program_and_its_waves_in_order(
         evaluation = evaluation_of(program)
         assert evaluation.program.title == program.title
         assert [w.name for w in evaluation.waves.all()] == ["pre", "post", "m1", "m6"]
+        assert [w.position for w in evaluation.waves.all()] == [0, 1, 2, 3]  # read again
 
 
 def test_session_bounds_are_read_for_the_programs_asked_only(org, program):
