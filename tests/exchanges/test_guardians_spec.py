@@ -20,6 +20,7 @@ from tests.factories import ApplicationFactory, MembershipFactory, UserFactory, 
 pytestmark = pytest.mark.django_db
 
 STARTS = datetime.date(2031, 6, 1)
+DECIDE_QUERIES = 7  # a consent given, savepoints included
 
 
 @pytest.fixture
@@ -265,3 +266,12 @@ def test_erasing_clears_the_guardian_data_of_that_applicant_only(program, minor)
                    "guardian_token_nonce": "", "guardian_link_expires_at": None}
     kept = Application.objects.get(pk=other.pk)
     assert (kept.guardian_email, kept.guardian_consent) == ("other@example.net", "pending")
+
+
+def test_an_answer_reads_the_application_with_its_program_and_applicant_at_once(program,
+                                                                               minor):
+    application = pending(program, minor)
+    decide(pending(program, UserFactory(birth_date=minor.birth_date), "x@example.net"))
+    with CaptureQueriesContext(connection) as queries:  # the content types are cached
+        decide(application)
+    assert len(queries) == DECIDE_QUERIES, "\n".join(q["sql"] for q in queries)
