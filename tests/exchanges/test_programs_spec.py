@@ -6,10 +6,13 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from core import content
 from core.errors import Conflict
+from dialogues.models import ReminderRule, Session
 from exchanges import services
 from exchanges.models import ActivityLog, Application, Program, Side
 from exchanges.services import SideSpec
+from exchanges.signals import program_changed, program_languages_changed
 from tests.factories import ApplicationFactory, SessionFactory, program_with_sides
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +221,107 @@ def test_only_a_draft_can_be_deleted_and_it_says_so(org, alice):
         services.program_delete(program=program, actor=alice)
     assert (err.value.code, err.value.message) == (
         "invalid_transition", "Only a draft program can be deleted.")
+
+
+# --- Languages: the program's texts, its sides' and its sessions' ---------------------------
+
+
+def written_in_greek_and_turkish(org, alice, languages=("el", "tr")):
+    return services.program_create(
+        organization=org, actor=alice, languages=list(languages),
+        translations={"title": {"tr": "Köprü"}},
+        sides=[SideSpec(name="Vorreia", translations={"name": {"tr": "Kuzey"}}),
+               SideSpec(name="Notia")],
+        **program_fields(title="Gefyra"))
+
+
+def texts(obj, languages):
+    obj.refresh_from_db()
+    return content.translations(obj, languages)
+
+
+def test_a_new_program_keeps_the_texts_of_each_of_its_languages(org, alice):
+    program = written_in_greek_and_turkish(org, alice)
+    north, south = program.sides.order_by("position")
+    assert texts(program, ["el", "tr"])["title"] == {"el": "Gefyra", "tr": "Köprü"}
+    assert texts(north, ["el", "tr"]) == {"name": {"el": "Vorreia", "tr": "Kuzey"}}
+    assert texts(south, ["el", "tr"]) == {"name": {"el": "Notia"}}
+
+
+def test_a_new_program_gets_the_default_reminder_schedule(org, alice):
+    program = create(org, alice)
+    assert ReminderRule.objects.filter(program=program).exists()
+
+
+def test_texts_in_a_language_the_program_lacks_are_refused_all_together(org, alice):
+    with pytest.raises(ValidationError) as err:
+        services.program_create(
+            organization=org, actor=alice, languages=["el", "tr"],
+            translations={"title": {"fr": "Pont"}},
+            sides=[SideSpec(name="Vorreia", translations={"name": {"ru": "Sever"}}),
+                   SideSpec(name="Notia")],
+            **program_fields())
+    assert err.value.message_dict == {"translations": [
+        "fr is not one of this program's languages (el, tr).",
+        "ru is not one of this program's languages (el, tr)."]}
+    assert not Program.objects.exists()
+
+
+def test_a_new_program_takes_its_creators_time_zone_unless_one_is_given(org, alice):
+    alice.timezone = "Asia/Nicosia"
+    assert create(org, alice).timezone == "Asia/Nicosia"
+    assert create(org, alice, timezone=None).timezone == "Asia/Nicosia"
+    assert create(org, alice, timezone="Europe/Athens").timezone == "Europe/Athens"
+    alice.timezone = ""
+    assert create(org, alice).timezone == "UTC"
+
+
+def test_a_new_first_language_moves_every_text_and_a_dropped_one_loses_them(org, alice):
+    program = written_in_greek_and_turkish(org, alice, languages=("el", "tr", "en"))
+    services.program_update(program=program, actor=alice,
+                            translations={"title": {"en": "Crossing"}})
+    session = SessionFactory(program=program, title="Kyklos")
+    content.write(session, {"title": {"tr": "Çember"}}, main="el")
+    session.save()
+    heard = []
+    program_languages_changed.connect(
+        lambda sender, program, old_languages, **kw: heard.append(old_languages),
+        weak=False, dispatch_uid="test-languages")
+    try:
+        services.program_update(program=program, actor=alice, languages=["tr", "el"])
+    finally:
+        program_languages_changed.disconnect(dispatch_uid="test-languages")
+    assert heard == [["el", "tr", "en"]]
+    assert content.main_text(Program.objects.get(pk=program.pk), "title") == "Köprü"
+    assert texts(program, ["tr", "el", "en"])["title"] == {"tr": "Köprü", "el": "Gefyra"}
+    north = program.sides.order_by("position").first()
+    assert texts(north, ["tr", "el"]) == {"name": {"tr": "Kuzey", "el": "Vorreia"}}
+    assert content.main_text(Session.objects.get(pk=session.pk), "title") == "Çember"
+    log = ActivityLog.objects.filter(verb="program.updated").order_by("pk").last()
+    assert log.data == {"fields": ["languages"]}
+
+
+def test_sides_written_with_new_languages_are_kept_as_written(org, alice):
+    program = written_in_greek_and_turkish(org, alice)
+    north, south = program.sides.order_by("position")
+    services.program_update(program=program, actor=alice, languages=["tr", "el"], sides=[
+        SideSpec(id=north.pk, name="Kuzey", translations={"name": {"el": "Vorreia"}}),
+        SideSpec(id=south.pk, name="Güney")])
+    assert texts(north, ["tr", "el"]) == {"name": {"tr": "Kuzey", "el": "Vorreia"}}
+    assert texts(south, ["tr", "el"]) == {"name": {"tr": "Güney"}}
+
+
+def test_translations_are_written_and_logged_by_field(org, alice):
+    program = written_in_greek_and_turkish(org, alice)
+    heard = []
+    program_changed.connect(lambda sender, program, fields, **kw: heard.append(fields),
+                            weak=False, dispatch_uid="test-changed")
+    try:
+        services.program_update(program=program, actor=alice,
+                                translations={"title": {"tr": "Yeni köprü"}})
+    finally:
+        program_changed.disconnect(dispatch_uid="test-changed")
+    assert texts(program, ["el", "tr"])["title"] == {"el": "Gefyra", "tr": "Yeni köprü"}
+    assert heard == [["translations"]]
+    log = ActivityLog.objects.filter(verb="program.updated").get()
+    assert log.data == {"fields": ["translations"]}
