@@ -325,3 +325,58 @@ def test_translations_are_written_and_logged_by_field(org, alice):
     assert heard == [["translations"]]
     log = ActivityLog.objects.filter(verb="program.updated").get()
     assert log.data == {"fields": ["translations"]}
+
+
+# --- Seats, sides and states: the edges --------------------------------------------------
+
+
+def test_the_seats_message_names_the_fullest_side(org, alice):
+    program = program_with_sides(organization=org, capacity=8)
+    north, south = program.sides.all()
+    ApplicationFactory(program=program, side=south, status="accepted")
+    for _ in range(3):
+        ApplicationFactory(program=program, side=north, status="accepted")
+    with pytest.raises(ValidationError) as err:
+        services.program_update(program=program, actor=alice, capacity=4)
+    assert err.value.message_dict == {"capacity": [
+        "This would leave a side with fewer seats (2) than it has accepted participants (3)."]}
+
+
+def test_a_capacity_refused_by_its_field_gets_no_second_message(org, alice):
+    with pytest.raises(ValidationError) as err:
+        create(org, alice, capacity=0)
+    assert len(err.value.message_dict["capacity"]) == 1
+    assert "Under parity" not in err.value.message_dict["capacity"][0]
+
+
+def test_parity_counts_the_sides_kept_when_an_edit_leaves_them(org, alice):
+    program = program_with_sides("A", "B", "C", organization=org, capacity=3)
+    with pytest.raises(ValidationError) as err:
+        services.program_update(program=program, actor=alice, capacity=2)
+    assert err.value.message_dict == {"capacity": [
+        "Under parity the capacity must be at least the number of sides (3)."]}
+
+
+def test_an_edit_that_opens_no_seat_decides_no_application(org, alice):
+    program = program_with_sides(organization=org, capacity=3, balance="none")
+    north = program.sides.first()
+    ApplicationFactory(program=program, side=north, status="accepted")
+    waiting = ApplicationFactory(program=program, side=north, status="waitlisted")
+    services.program_update(program=program, actor=alice, capacity=3, title="Same seats")
+    assert Application.objects.get(pk=waiting.pk).status == "waitlisted"
+
+
+def test_only_publishing_needs_two_sides(org, alice):
+    program = program_with_sides("Only", organization=org, status="published")
+    assert services.program_close(program=program, actor=alice).status == "closed"
+
+
+@pytest.mark.parametrize("how", ["create", "update"])
+def test_an_empty_language_list_is_refused_by_name(org, alice, how):
+    with pytest.raises(ValidationError) as err:
+        if how == "create":
+            create(org, alice, languages=[])
+        else:
+            services.program_update(program=program_with_sides(organization=org),
+                                    actor=alice, languages=[])
+    assert err.value.message_dict == {"languages": ["Choose at least one language."]}
