@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core import content
 from core.errors import Conflict
@@ -16,6 +18,8 @@ from exchanges.signals import program_changed, program_languages_changed
 from tests.factories import ApplicationFactory, SessionFactory, program_with_sides
 
 pytestmark = pytest.mark.django_db
+
+UPDATE_QUERIES = 8  # a title changed, savepoints included
 
 
 def sides(*names):
@@ -58,7 +62,7 @@ def test_a_side_name_of_80_characters_is_enough(org, alice):
 
 
 def test_an_unknown_program_field_is_a_programming_error(org, alice):
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^unknown program fields: \['colour'\]$"):
         create(org, alice, colour="blue")
 
 
@@ -174,7 +178,8 @@ def test_new_dates_are_checked_against_the_sessions_only_when_they_change(org, a
                    ends_at=datetime(2031, 3, 10, 11, 0, tzinfo=UTC))
     with pytest.raises(ValidationError) as err:
         services.program_update(program=program, actor=alice, starts_on=date(2031, 3, 11))
-    assert list(err.value.message_dict) == ["starts_on"]
+    assert err.value.message_dict == {"starts_on": [
+        "1 session takes place before this date: move or cancel it first."]}
     # A session stored outside the dates (before the rule) does not block other edits.
     Program.objects.filter(pk=program.pk).update(starts_on=date(2031, 3, 11))
     program.refresh_from_db()
@@ -314,15 +319,15 @@ def test_sides_written_with_new_languages_are_kept_as_written(org, alice):
 def test_translations_are_written_and_logged_by_field(org, alice):
     program = written_in_greek_and_turkish(org, alice)
     heard = []
-    program_changed.connect(lambda sender, program, fields, **kw: heard.append(fields),
-                            weak=False, dispatch_uid="test-changed")
+    program_changed.connect(lambda sender, program, fields, **kw: heard.append(
+        (program.pk, fields)), weak=False, dispatch_uid="test-changed")
     try:
         services.program_update(program=program, actor=alice,
                                 translations={"title": {"tr": "Yeni köprü"}})
     finally:
         program_changed.disconnect(dispatch_uid="test-changed")
     assert texts(program, ["el", "tr"])["title"] == {"el": "Gefyra", "tr": "Yeni köprü"}
-    assert heard == [["translations"]]
+    assert heard == [(program.pk, ["translations"])]
     log = ActivityLog.objects.filter(verb="program.updated").get()
     assert log.data == {"fields": ["translations"]}
 
@@ -380,3 +385,44 @@ def test_an_empty_language_list_is_refused_by_name(org, alice, how):
             services.program_update(program=program_with_sides(organization=org),
                                     actor=alice, languages=[])
     assert err.value.message_dict == {"languages": ["Choose at least one language."]}
+
+
+def dated_with_a_session(org):
+    program = program_with_sides(organization=org, starts_on=date(2031, 3, 1),
+                                 ends_on=date(2031, 3, 31))
+    SessionFactory(program=program, starts_at=datetime(2031, 3, 10, 9, 0, tzinfo=UTC),
+                   ends_at=datetime(2031, 3, 10, 11, 0, tzinfo=UTC))
+    return program
+
+
+@pytest.mark.parametrize(("dates", "field"), [
+    ({"starts_on": date(2031, 3, 20), "ends_on": date(2031, 3, 15)}, "ends_on"),
+    ({"starts_on": date(1899, 12, 31), "ends_on": date(2031, 3, 5)}, "starts_on"),
+])
+def test_dates_wrong_in_themselves_are_not_checked_against_the_sessions(org, alice, dates,
+                                                                       field):
+    with pytest.raises(ValidationError) as err:
+        services.program_update(program=dated_with_a_session(org), actor=alice, **dates)
+    assert list(err.value.message_dict) == [field]
+    assert len(err.value.message_dict[field]) == 1
+    assert "session" not in err.value.message_dict[field][0]
+
+
+def test_a_seat_filled_by_an_edit_is_logged_in_the_editors_name(org, alice):
+    program = program_with_sides(organization=org, capacity=2, balance="none")
+    north = program.sides.first()
+    ApplicationFactory(program=program, side=north, status="accepted")
+    ApplicationFactory(program=program, side=north, status="accepted")
+    waiting = ApplicationFactory(program=program, side=north, status="waitlisted")
+    services.program_update(program=program, actor=alice, capacity=3)
+    log = ActivityLog.objects.filter(target_id=str(waiting.pk)).exclude(
+        verb="program.updated").get()
+    assert log.actor == alice
+
+
+def test_an_edit_validates_the_program_without_reading_its_organization(org, alice):
+    program = program_with_sides(organization=org)
+    services.program_update(program=program, actor=alice, title="Warm-up")
+    with CaptureQueriesContext(connection) as queries:  # the content types are cached
+        services.program_update(program=program, actor=alice, title="Renamed")
+    assert len(queries) == UPDATE_QUERIES, "\n".join(q["sql"] for q in queries)
