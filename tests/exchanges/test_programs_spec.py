@@ -426,3 +426,36 @@ def test_an_edit_validates_the_program_without_reading_its_organization(org, ali
     with CaptureQueriesContext(connection) as queries:  # the content types are cached
         services.program_update(program=program, actor=alice, title="Renamed")
     assert len(queries) == UPDATE_QUERIES, "\n".join(q["sql"] for q in queries)
+
+
+def test_an_edit_checks_the_sides_given(org, alice):
+    program = program_with_sides("North", "South", organization=org)
+    north = program.sides.first()
+    with pytest.raises(ValidationError) as err:
+        services.program_update(program=program, actor=alice,
+                                sides=[SideSpec(id=north.pk, name="North")])
+    assert err.value.message_dict == {"sides": ["A program needs at least two sides."]}
+    assert program.sides.count() == 2
+
+
+def test_an_edit_refuses_side_texts_in_a_language_the_program_lacks(org, alice):
+    program = written_in_greek_and_turkish(org, alice)
+    north, south = program.sides.order_by("position")
+    with pytest.raises(ValidationError) as err:
+        services.program_update(program=program, actor=alice, sides=[
+            SideSpec(id=north.pk, name="Vorreia", translations={"name": {"ru": "Sever"}}),
+            SideSpec(id=south.pk, name="Notia")])
+    assert err.value.message_dict == {"translations": [
+        "ru is not one of this program's languages (el, tr)."]}
+
+
+def test_a_text_given_in_the_main_language_is_the_main_text(org, alice):
+    program = written_in_greek_and_turkish(org, alice)
+    north, south = program.sides.order_by("position")
+    services.program_update(program=program, actor=alice,
+                            translations={"title": {"el": "Nea gefyra"}}, sides=[
+                                SideSpec(id=north.pk, name="Vorreia",
+                                         translations={"name": {"el": "Voras"}}),
+                                SideSpec(id=south.pk, name="Notia")])
+    assert content.main_text(Program.objects.get(pk=program.pk), "title") == "Nea gefyra"
+    assert texts(north, ["el", "tr"]) == {"name": {"el": "Voras", "tr": "Kuzey"}}
