@@ -5,7 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.db import connection
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 
 from core.errors import Conflict
 from exchanges import services
@@ -14,6 +17,10 @@ from participants.models import Notification
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+# What inviting and accepting cost in queries (savepoints included): see the two tests.
+INVITE_QUERIES = 11
+ACCEPT_QUERIES = 9
 
 
 def invite(org, alice, email="Newcomer@Example.NET ", role="facilitator"):
@@ -139,3 +146,67 @@ def test_closing_clears_the_address_cancels_the_email_and_logs_the_role(org, ali
     log = ActivityLog.objects.get(verb=verb)
     assert (log.actor, log.target_id, log.organization_id, log.data) == (
         actor, str(invitation.pk), org.pk, {"role": "facilitator"})
+
+
+def test_the_links_nonce_has_32_random_bytes(org, alice):
+    invitation = invite(org, alice)
+    assert len(Membership.seats.get(pk=invitation.pk).token_nonce) == 43  # base64 of 32 bytes
+
+
+def test_inviting_does_not_look_up_the_inviter_or_the_organization_again(org, alice):
+    invite(org, alice, email="warm-up@example.org")  # the content types are cached
+    with CaptureQueriesContext(connection) as queries:
+        invite(org, alice)
+    assert len(queries) == INVITE_QUERIES, "\n".join(q["sql"] for q in queries)
+
+
+def test_the_daily_cap_forgets_an_invitation_sent_25_hours_ago(org, alice, settings):
+    settings.INVITATIONS_PER_DAY = 1
+    old = invite(org, alice, email="old@example.org")
+    Membership.seats.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    assert invite(org, alice, email="new@example.org").status == "invited"
+
+
+def test_accepting_reads_the_invitation_and_its_organization_at_once(org, alice, bob):
+    invitation = invite(org, alice)
+    with CaptureQueriesContext(connection) as queries:
+        services.invitation_accept(token=invitation.token, user=bob)
+    assert len(queries) == ACCEPT_QUERIES, "\n".join(q["sql"] for q in queries)
+
+
+@pytest.mark.parametrize(("close", "label"), [("decline", "refusée"), ("expire", "expirée")])
+def test_a_closed_invitation_says_why_in_the_persons_language(org, alice, close, label):
+    invitation = invite(org, alice)
+    if close == "decline":
+        services.invitation_decline(token=invitation.token)
+    else:
+        Membership.seats.filter(pk=invitation.pk).update(
+            expires_at=timezone.now() - timedelta(seconds=1))
+    with translation.override("fr"), pytest.raises(Conflict) as err:
+        services.invitation_accept(token=invitation.token, user=UserFactory())
+    assert err.value.message.startswith(f"Cette invitation est {label}")
+
+
+def test_a_member_of_another_organization_may_accept(org, other_org, alice, charlie):
+    invitation = invite(org, alice)
+    services.invitation_accept(token=invitation.token, user=charlie)
+    assert Membership.objects.get(organization=org, user=charlie).pk == invitation.pk
+
+
+def test_a_membership_made_meanwhile_is_told_as_already_a_member(org, alice, monkeypatch):
+    # Two links accepted at once by one person: the check saw no membership yet, the
+    # unique constraint refuses the second.
+    invitation = invite(org, alice)
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)
+    with pytest.raises(Conflict) as err:
+        services.invitation_accept(token=invitation.token, user=alice)
+    assert (err.value.code, err.value.message) == (
+        "already_member", "You are already a member of Bridges.")
+    stored = Membership.seats.get(pk=invitation.pk)
+    assert (stored.status, stored.user) == ("invited", None)
+
+
+def test_a_signed_in_person_declining_is_logged_as_the_actor(org, alice, bob):
+    invitation = invite(org, alice)
+    services.invitation_decline(token=invitation.token, actor=bob)
+    assert ActivityLog.objects.get(verb="membership.declined").actor == bob

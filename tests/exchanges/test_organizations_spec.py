@@ -3,14 +3,24 @@ the owner rules, and the log rows."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.errors import Conflict
 from exchanges import services
 from exchanges.models import ActivityLog, Membership, Organization
 from exchanges.services import organizations
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    SessionFactory,
+    UserFactory,
+    program_with_sides,
+)
 
 pytestmark = pytest.mark.django_db
+
+ROLE_CHANGE_QUERIES = 7  # savepoints included
 
 
 def test_a_new_organization_has_its_founder_as_owner_and_is_logged(alice):
@@ -130,3 +140,57 @@ def test_with_a_second_owner_one_may_leave_and_the_other_step_down_no_further(
         alice, str(second.pk), org.pk, {"user": bob.pk, "role": "owner"})
     with pytest.raises(Conflict):
         services.membership_change_role(membership=own, actor=alice, role="coordinator")
+
+
+def test_a_new_organization_without_description_or_website_has_them_blank(alice):
+    organization = services.organization_create(actor=alice, name="Open Doors")
+    stored = Organization.objects.get(pk=organization.pk)
+    assert (stored.description, stored.website) == ("", "")
+
+
+def test_turning_identity_protection_on_is_stored_and_logged_with_its_value(org, alice):
+    services.organization_update(organization=org, actor=alice, identity_protection=True)
+    org.refresh_from_db()
+    assert org.identity_protection is True
+    services.organization_update(organization=org, actor=alice, name="Bridges Two",
+                                 identity_protection=True)
+    logs = ActivityLog.objects.filter(verb="organization.updated").order_by("pk")
+    assert [log.data for log in logs] == [
+        {"fields": ["identity_protection"], "identity_protection": True},
+        {"fields": ["identity_protection", "name"]},  # unchanged: its value is not logged
+    ]
+
+
+def test_the_sole_owner_may_set_their_own_role_to_owner_again(org, alice):
+    own = Membership.objects.get(organization=org, user=alice)
+    services.membership_change_role(membership=own, actor=alice, role="owner")
+    assert Membership.objects.get(pk=own.pk).role == "owner"
+
+
+def test_a_coordinator_does_not_count_as_another_owner(org, alice, bob):
+    MembershipFactory(organization=org, user=bob, role="coordinator")
+    own = Membership.objects.get(organization=org, user=alice)
+    with pytest.raises(Conflict) as err:
+        services.membership_change_role(membership=own, actor=alice, role="coordinator")
+    assert err.value.code == "sole_owner"
+    with pytest.raises(Conflict):
+        services.membership_remove(membership=own, actor=alice)
+
+
+def test_a_role_change_reads_the_member_with_person_and_organization_at_once(org, alice, bob):
+    membership = MembershipFactory(organization=org, user=bob, role="facilitator")
+    services.membership_change_role(membership=membership, actor=alice, role="facilitator")
+    with CaptureQueriesContext(connection) as queries:  # the content types are cached
+        services.membership_change_role(membership=membership, actor=alice, role="coordinator")
+    assert len(queries) == ROLE_CHANGE_QUERIES, "\n".join(q["sql"] for q in queries)
+
+
+def test_removing_a_facilitator_drops_their_sessions_in_the_removers_name(org, alice, bob):
+    membership = MembershipFactory(organization=org, user=bob, role="facilitator")
+    session = SessionFactory(program=program_with_sides(organization=org))
+    session.facilitators.add(bob)
+    services.membership_remove(membership=membership, actor=alice)
+    assert not session.facilitators.exists()
+    log = ActivityLog.objects.get(verb="session.facilitator_removed")
+    assert (log.actor, log.organization_id, log.data) == (
+        alice, org.pk, {"user": bob.pk, "sessions": [session.pk]})
