@@ -285,3 +285,13 @@ def test_setting_the_language_saves_nothing_else():
     services.user_set_language(user=user, language="fr")
     stored = User.objects.get(pk=user.pk)
     assert (stored.language, stored.display_name) == ("fr", "Stored")
+
+
+def test_quick_exit_stores_hiding_and_its_undo_and_nothing_else():
+    user = UserFactory(display_name="Stored")
+    user.display_name = "changed in memory only"
+    services.user_set_hidden(user=user, hidden=True)
+    stored = User.objects.get(pk=user.pk)
+    assert (stored.hidden_from_participants, stored.display_name) == (True, "Stored")
+    services.user_set_hidden(user=stored, hidden=False)
+    assert User.objects.get(pk=user.pk).hidden_from_participants is False
