@@ -1,6 +1,8 @@
 """Reveals, rule by rule: who may see a protected person's identity, and what every
 attempt leaves behind (exchanges.identity.services and .selectors)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -196,6 +198,15 @@ def test_a_person_is_shown_only_granted_reveals_about_them_newest_first(applicat
     reveal(other, custodian)
 
     assert list(selectors.reveals_about(application.applicant)) == [second, first]
+
+
+def test_reveals_come_by_time_then_by_the_later_record_first(application):
+    custodian = member(application, "custodian")
+    early, late, same_time = (reveal(application, custodian).reveal for _ in range(3))
+    Reveal.objects.filter(pk=early.pk).update(created_at=late.created_at + timedelta(hours=1))
+    Reveal.objects.filter(pk=same_time.pk).update(created_at=late.created_at)
+
+    assert list(selectors.reveals_about(application.applicant)) == [early, same_time, late]
 
 
 def test_reveals_about_a_person_read_their_organization_and_program_at_once(
