@@ -121,6 +121,13 @@ def test_who_is_told_custodians_else_owners_else_no_one(w):
     assert selectors.notice_recipients(w.org.pk) == []
 
 
+def test_a_report_does_not_read_again_what_it_checked(w, django_assert_num_queries):
+    """Its program, reporter and the person it names were checked before; the stored
+    constraints are the database's: validation queries none of them again."""
+    with django_assert_num_queries(11):  # 3 checks, the incident, 1 notice, savepoints
+        incident_world.report(w, about=w.people["accepted2"].pk)
+
+
 # --- Working an incident --------------------------------------------------------------------
 
 
@@ -193,6 +200,13 @@ def test_a_resolution_over_the_limit_is_refused_on_resolution(w):
     incident = incident_world.report(w)
     assert list(refusal(lambda: update(w, incident, "reviewing",
                                        resolution="r" * 5001))) == ["resolution"]
+
+
+def test_an_update_does_not_read_the_incident_s_people_or_program_again(
+        w, django_assert_num_queries):
+    incident = incident_world.report(w, about=w.people["accepted2"].pk)
+    with django_assert_num_queries(5):  # the role, the locked read, the update, savepoints
+        update(w, incident, "closed", resolution="Warned.")
 
 
 # --- Who sees what --------------------------------------------------------------------------
