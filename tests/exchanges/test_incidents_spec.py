@@ -1,6 +1,8 @@
 """Incidents, rule by rule: each refusal's field and message, what a report and an update
 store, who is told and who sees what (exchanges.incidents.services and .selectors)."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +11,12 @@ from exchanges.incidents import selectors, services
 from exchanges.models import Incident
 from participants.models import Notification, User
 from tests import incident_world
-from tests.factories import ApplicationFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    ApplicationFactory,
+    MembershipFactory,
+    UserFactory,
+    program_with_sides,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -277,3 +284,38 @@ def test_people_of_one_name_are_offered_in_the_order_they_joined(w):
     offered = selectors.about_choices(w.program, w.people["custodian"])
     same = [pk for pk, name in offered if name == "Same"]
     assert same == sorted([w.people["owner"].pk, w.people["coordinator"].pk])
+
+
+def test_incidents_come_by_report_time_then_the_later_record_first(w):
+    early, late, same_time = (incident_world.report(w) for _ in range(3))
+    Incident.objects.filter(pk=early.pk).update(created_at=late.created_at + timedelta(hours=1))
+    Incident.objects.filter(pk=same_time.pk).update(created_at=late.created_at)
+
+    assert list(selectors.incidents_visible_to(w.people["custodian"])) == [
+        early, same_time, late]
+
+
+def test_applying_to_another_program_of_the_organization_puts_no_one_in_this_one(w):
+    other = program_with_sides(organization=w.org)
+    elsewhere = UserFactory(email="elsewhere@example.org")
+    ApplicationFactory(program=other, side=other.sides.first(), applicant=elsewhere,
+                       status="accepted")
+
+    assert not selectors.people_in_program(w.program).filter(pk=elsewhere.pk).exists()
+    assert refusal(lambda: incident_world.report(w, about=elsewhere.pk)) == {"about": [
+        "Choose someone who takes part in this program or belongs to its organization."]}
+
+
+def test_a_participant_is_not_offered_a_pending_applicant_accepted_or_staff_elsewhere(w):
+    """Accepted to another program, or a member of another organization, does not make
+    someone still pending here visible to participants."""
+    pending = w.people["applicant"]
+    other = program_with_sides(organization=w.other_org)
+    ApplicationFactory(program=other, side=other.sides.first(), applicant=pending,
+                       status="accepted")
+    MembershipFactory(organization=w.other_org, user=pending, role="coordinator")
+
+    offered = [pk for pk, _name in selectors.about_choices(w.program, w.people["accepted"])]
+
+    assert pending.pk not in offered
+    assert w.people["accepted2"].pk in offered
