@@ -164,6 +164,10 @@ def mutate(module: str, tests: list[str], *, seconds_left: float, children: int,
         rerun = [name for name, status in before.items() if status not in CAUGHT]
         if not rerun:
             print(f"{module}: no survivor left from the last run")
+        # mutmut reruns its stats (which tests call which function) only for tests with a
+        # new name: a test edited to call the function would not be run against its mutants,
+        # which would then "survive" though the test kills them by hand. Measure afresh.
+        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     else:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)

@@ -1,6 +1,6 @@
 """Applications and seats, rule by rule, so that a service that breaks one fails here."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -407,3 +407,87 @@ def test_seats_per_side_divides_under_parity_only(org):
     assert applications.seats_per_side(program, 2) == 3
     program.balance = "none"
     assert applications.seats_per_side(program, 2) == 7
+
+
+def test_seats_that_parity_leaves_empty_are_the_remainder_of_the_division(org):
+    program = program_with_sides(organization=org, capacity=7)
+    assert [applications.unfillable_seats(program, sides) for sides in (1, 2, 3, 7)] == [
+        0, 1, 1, 0]
+    assert applications.unfillable_seats(program, 0) == 0  # no side yet: nothing to say
+    program.balance = "none"
+    assert applications.unfillable_seats(program, 2) == 0
+
+
+# --- Minors: the guardian's consent ---------------------------------------------------------
+
+
+@pytest.fixture
+def youth(org):
+    """Asks a guardian's consent under 16 on its first day."""
+    starts = date(2031, 6, 1)
+    return program_with_sides(organization=org, starts_on=starts,
+                              ends_on=starts + timedelta(days=14), guardian_consent_under=16)
+
+
+def a_minor():
+    return UserFactory(birth_date=date(2017, 6, 1))  # 14 on the first day
+
+
+def test_a_minor_who_names_no_guardian_is_told_to(youth):
+    with pytest.raises(ValidationError) as error:
+        services.application_submit(program=youth, side=youth.sides.first(),
+                                    applicant=a_minor())
+    assert error.value.message_dict == {"guardian_email": [
+        "You are younger than 16 on the program's first day: give the email address of a "
+        "parent or guardian, who will be asked to consent."]}
+    assert not Application.objects.exists()
+
+
+def test_a_minor_s_application_asks_the_guardian_at_once(youth):
+    minor = a_minor()
+
+    application = services.application_submit(
+        program=youth, side=youth.sides.first(), applicant=minor,
+        guardian_email=" Parent@Example.NET ")
+
+    stored = Application.objects.get(pk=application.pk)
+    assert (stored.guardian_email, stored.guardian_consent) == ("parent@example.net",
+                                                                 "pending")
+    [request] = Notification.objects.filter(kind="guardian_consent_request")
+    assert (request.recipient_email, request.context) == (
+        "parent@example.net", {"application": application.pk, "program": youth.pk})
+
+
+def test_a_minor_cannot_name_themselves_as_guardian(youth):
+    minor = a_minor()
+    with pytest.raises(ValidationError) as error:
+        services.application_submit(program=youth, side=youth.sides.first(), applicant=minor,
+                                    guardian_email=minor.email.upper())
+    assert error.value.message_dict == {"guardian_email": [
+        "Give your guardian's address, not your own."]}
+
+
+def test_an_adult_s_guardian_address_is_not_kept(youth):
+    adult = UserFactory(birth_date=date(2001, 6, 1))
+    application = services.application_submit(program=youth, side=youth.sides.first(),
+                                              applicant=adult, guardian_email="p@example.net")
+    assert Application.objects.get(pk=application.pk).guardian_email == ""
+    assert not Notification.objects.filter(kind="guardian_consent_request").exists()
+
+
+def test_a_waitlisted_minor_whose_guardian_consented_is_promoted_one_still_waiting_is_not(
+        org, alice, youth):
+    youth.capacity, youth.balance = 1, "none"
+    youth.save()
+    side = youth.sides.first()
+    seated = ApplicationFactory(program=youth, side=side, status="accepted")
+    waiting = ApplicationFactory(program=youth, side=side, status="waitlisted",
+                                 guardian_consent="pending",
+                                 created_at=timezone.now() - timedelta(days=2))
+    consented = ApplicationFactory(program=youth, side=side, status="waitlisted",
+                                   guardian_consent="given",
+                                   created_at=timezone.now() - timedelta(days=1))
+
+    services.application_decline(application=seated, actor=alice)
+
+    assert reload(waiting, consented) == ["waitlisted", "accepted"]
