@@ -279,3 +279,98 @@ def test_a_repair_of_a_round_without_rotation_ignores_earlier_rounds(
     assert (repair["met"], repair["rotate"], repair["keep"], repair["locked"]) == (
         None, False, {0}, [locked])
     assert args[2:] == (3, solver.Preferences(languages=False, max_per_institution=None))
+
+
+# --- Who is told when a group's members change -----------------------------------------------
+
+
+@pytest.fixture
+def replanned(monkeypatch):
+    """The sessions whose reminders were planned again for a new audience."""
+    from dialogues.reminders import services as reminders
+
+    sessions = []
+    monkeypatch.setattr(reminders, "session_audience_changed",
+                        lambda *, session: sessions.append(session.pk))
+    return sessions
+
+
+def test_a_move_replans_only_upcoming_scheduled_sessions_of_both_groups(
+        program, people, alice, replanned):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one, two = group_round.groups.order_by("number")
+    soon = timezone.now() + timedelta(days=3)
+    upcoming = [SessionFactory(program=program, group=group, starts_at=soon)
+                for group in (one, two)]
+    SessionFactory(program=program, group=one, starts_at=soon, status="cancelled")
+    SessionFactory(program=program, group=two, starts_at=timezone.now() - timedelta(hours=3),
+                   ends_at=timezone.now() - timedelta(hours=1))
+    SessionFactory(program=program, starts_at=soon)  # for everyone: no group changed
+
+    groups.member_move(group=two, participant=one.members.first().participant_id,
+                       actor=alice)
+
+    assert sorted(replanned) == [s.pk for s in upcoming]
+
+
+def test_locking_someone_where_they_are_replans_nothing(program, people, alice, replanned):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one = group_round.groups.order_by("number").first()
+    SessionFactory(program=program, group=one, starts_at=timezone.now() + timedelta(days=3))
+
+    groups.member_move(group=one, participant=one.members.first().participant, actor=alice,
+                       locked=True)
+
+    assert replanned == []
+    log = ActivityLog.objects.get(verb="groups.member_moved")
+    assert log.data["locked"] is True and log.data["from"] == log.data["to"] == one.pk
+
+
+def test_a_repair_replans_the_sessions_of_groups_whose_members_changed(
+        program, people, alice, replanned):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one, two = group_round.groups.order_by("number")
+    soon = timezone.now() + timedelta(days=3)
+    session_one = SessionFactory(program=program, group=one, starts_at=soon)
+    SessionFactory(program=program, group=two, starts_at=soon)
+    _withdraw_from(one, 1)
+    accepted_participant(program, side=Application.objects.filter(
+        applicant_id=one.members.order_by("participant_id").first().participant_id).get().side,
+        languages="en", institution="Elsewhere")
+
+    groups.round_repair(group_round=group_round, actor=alice)
+
+    assert replanned == [session_one.pk]
+
+
+# --- One session per group -------------------------------------------------------------------
+
+
+def per_group(group_round, alice, **fields):
+    start = timezone.now() + timedelta(days=10)
+    return groups.sessions_create_per_group(
+        group_round=group_round, actor=alice, format="storytelling", starts_at=start,
+        ends_at=start + timedelta(hours=2), timezone="UTC", **fields)
+
+
+def test_each_groups_session_gets_the_facilitators_and_a_title_cut_to_fit(
+        program, people, alice, org):
+    from tests.factories import MembershipFactory
+
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    facilitator = UserFactory()
+    MembershipFactory(organization=org, user=facilitator, role="facilitator")
+
+    made = per_group(group_round, alice, title="  " + "a" * 195 + "  ",
+                     facilitators=[facilitator])
+
+    assert [s.title for s in made] == ["a" * 195 + " · Gr"] * 2
+    assert all(list(s.facilitators.all()) == [facilitator] for s in made)
+
+
+def test_a_title_of_none_counts_as_an_empty_title(
+        program, people, alice):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+
+    assert [s.title for s in per_group(group_round, alice, title=None)] == [
+        "· Group 1", "· Group 2"]
