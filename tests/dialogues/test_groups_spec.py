@@ -374,3 +374,33 @@ def test_a_title_of_none_counts_as_an_empty_title(
 
     assert [s.title for s in per_group(group_round, alice, title=None)] == [
         "· Group 1", "· Group 2"]
+
+
+def test_a_repair_replans_a_group_that_only_lost_a_member(program, people, alice, replanned):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one, two = group_round.groups.order_by("number")
+    soon = timezone.now() + timedelta(days=3)
+    session_one = SessionFactory(program=program, group=one, starts_at=soon)
+    SessionFactory(program=program, group=two, starts_at=soon)
+    # One of the side that has two in group one leaves: the groups stay balanced.
+    sides = dict(Application.objects.values_list("applicant_id", "side_id"))
+    members = list(one.members.values_list("participant_id", flat=True))
+    leaver = next(m for m in members if [sides[o] for o in members].count(sides[m]) == 2)
+    Application.objects.filter(applicant_id=leaver).update(status="withdrawn")
+
+    assert groups.round_repair(group_round=group_round, actor=alice) == 0
+    assert replanned == [session_one.pk]
+
+
+def test_a_repair_leaves_the_other_rounds_alone(program, people, alice):
+    first = groups.round_create(program=program, actor=alice, size=3)
+    before = set(GroupMember.objects.filter(round=first).values_list("participant_id",
+                                                                     "group_id"))
+    second = groups.round_create(program=program, actor=alice, size=3)
+    one, two = second.groups.order_by("number")
+    groups.member_move(group=two, participant=one.members.first().participant_id,
+                       actor=alice, locked=True)
+
+    assert groups.round_repair(group_round=second, actor=alice) == 1
+    assert set(GroupMember.objects.filter(round=first).values_list("participant_id",
+                                                                   "group_id")) == before
