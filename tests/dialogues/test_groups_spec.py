@@ -404,3 +404,19 @@ def test_a_repair_leaves_the_other_rounds_alone(program, people, alice):
     assert groups.round_repair(group_round=second, actor=alice) == 1
     assert set(GroupMember.objects.filter(round=first).values_list("participant_id",
                                                                    "group_id")) == before
+
+
+def test_a_move_changes_only_the_rounds_own_membership(program, people, alice):
+    first = groups.round_create(program=program, actor=alice, size=3)
+    before = set(GroupMember.objects.filter(round=first).values_list("participant_id",
+                                                                     "group_id", "locked"))
+    second = groups.round_create(program=program, actor=alice, size=3)
+    one, two = second.groups.order_by("number")
+    person = one.members.first().participant_id
+
+    groups.member_move(group=two, participant=person, actor=alice, locked=True)
+
+    assert set(GroupMember.objects.filter(round=first).values_list(
+        "participant_id", "group_id", "locked")) == before
+    assert GroupMember.objects.get(round=second, participant_id=person).group == two
+    assert GroupMember.objects.filter(participant_id=person).count() == 2
