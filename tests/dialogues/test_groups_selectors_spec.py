@@ -327,3 +327,17 @@ def test_too_many_from_one_institution_names_it_as_someone_wrote_it(program, sid
     org.identity_protection = True
     org.save()
     assert details(program)[0][3] == "6 members from one institution; at most 4."
+
+
+def test_groups_are_listed_by_number_whatever_order_they_were_stored_in(program, sides):
+    users = six(program, sides)
+    group_round = GroupRound.objects.create(program=program, number=1, size=3)
+    for number, members in ((2, users[3:]), (1, users[:3])):
+        group = DialogueGroup.objects.create(round=group_round, number=number)
+        for user in members:
+            GroupMember.objects.create(round=group_round, group=group, participant=user)
+
+    [view] = selectors.program_rounds(program)
+
+    assert [g.number for g in view.groups] == [1, 2]
+    assert [g.number for g in selectors.groups_of_program(program)] == [1, 2]
