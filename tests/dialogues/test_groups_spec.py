@@ -248,7 +248,8 @@ def test_the_search_is_seeded_by_program_and_round_within_its_time_share(
     second = groups.round_create(program=program, actor=alice, size=3, rotate=True)
     groups.round_repair(group_round=second, actor=alice)
 
-    (_n, _a, first_make), (_n2, _a2, second_make), (_n3, args, repair) = search_calls
+    (_n, made, first_make), (_n2, _a2, second_make), (_n3, args, repair) = search_calls
+    assert made[1:] == (3, solver.Preferences(languages=True, max_per_institution=2))
     assert (first_make["seed"], first_make["time_limit"], first_make["met"],
             first_make["rotate"]) == (program.pk * 1000 + 1, 0.8, None, False)
     first_layout = [set(g.members.values_list("participant_id", flat=True))
@@ -275,6 +276,8 @@ def test_a_repair_of_a_round_without_rotation_ignores_earlier_rounds(
 
     groups.round_repair(group_round=second, actor=alice)
 
+    assert search_calls[1][1][1:] == (3, solver.Preferences(languages=False,
+                                                             max_per_institution=None))
     _name, args, repair = search_calls[-1]
     assert (repair["met"], repair["rotate"], repair["keep"], repair["locked"]) == (
         None, False, {0}, [locked])
