@@ -182,13 +182,13 @@ def test_a_participant_sees_only_their_groups_without_those_who_hid(program, sid
     b.hidden_from_participants = True
     b.save()
     lay_out(program, [[a, b, c], [d, e, f]], number=1)
-    lay_out(program, [[d, e, f, a, b, c]], number=2)
-    lay_out(program, [[a, b, c, d, e]], number=3)
+    lay_out(program, [[a, b, c, d, e]], number=2)
+    lay_out(program, [[d, e, f, a, b, c]], number=3)
 
     seen = selectors.program_rounds(program, viewer_id=f.pk)
     hidden = selectors.program_rounds(program, viewer_id=b.pk)
 
-    assert [(r.number, [g.number for g in r.groups]) for r in seen] == [(1, [2]), (2, [1])]
+    assert [(r.number, [g.number for g in r.groups]) for r in seen] == [(1, [2]), (3, [1])]
     assert [m.display_name for m in seen[1].groups[0].members] == ["A", "C", "D", "E", "F"]
     assert [m.display_name for m in hidden[0].groups[0].members] == ["A", "B", "C"]
     assert [r.number for r in selectors.program_rounds(program, only=2)] == [2]
@@ -204,7 +204,7 @@ def test_staff_stats_count_pairs_against_earlier_rounds_only(program, sides):
     a, b, c, d, e, f = six(program, sides)  # a, c, e North; b, d, f South
     lay_out(program, [[a, b, c], [d, e, f]], number=1)
     lay_out(program, [[a, d, e], [b, c, f]], number=2)
-    lay_out(program, [[a, b, c], [d, e, f]], number=3)
+    lay_out(program, [[a, d, e], [b, c, f]], number=3)
 
     first, second, third = selectors.program_rounds(program, with_stats=True)
 
@@ -217,6 +217,8 @@ def test_staff_stats_count_pairs_against_earlier_rounds_only(program, sides):
             third.stats.moved) == (2, 6, [], None)
     assert [g.side_counts for g in third.groups] == [[("North", 2), ("South", 1)],
                                                     [("North", 1), ("South", 2)]]
+    [only_third] = selectors.program_rounds(program, with_stats=True, only=3)
+    assert (only_third.stats.new_cross_side_pairs, only_third.stats.repeated_pairs) == (0, 6)
 
 
 def test_staff_see_who_left_and_how_many_wait_for_a_group(program, sides):
