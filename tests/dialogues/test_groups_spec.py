@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from dialogues.groups import services as groups
+from dialogues.groups import solver
 from dialogues.models import DialogueGroup, GroupMember, GroupRound
-from exchanges.models import ActivityLog
-from tests.factories import UserFactory, accepted_participant, program_with_sides
+from exchanges.models import ActivityLog, Application
+from tests.factories import SessionFactory, UserFactory, accepted_participant, program_with_sides
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,273 @@ def test_a_repair_drops_who_left_and_is_logged(program, people, alice):
     log = ActivityLog.objects.get(verb="groups.round_repaired")
     assert (log.actor, log.target_id, log.organization_id, log.data) == (
         alice, str(group_round.pk), program.organization_id, {"moved": moved, "groups": 2})
+
+
+# --- Repair: groups added and dissolved, sessions and locks kept ---------------------------
+
+
+def test_a_repair_adds_groups_numbered_after_the_last(program, people, alice):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    north, south = program.sides.all()
+    newcomers = [accepted_participant(program, side=north if i % 2 else south, languages="en",
+                                      institution=f"College {i}") for i in range(6)]
+
+    groups.round_repair(group_round=group_round, actor=alice)
+
+    assert list(group_round.groups.order_by("number").values_list("number", flat=True)) == [
+        1, 2, 3, 4]
+    assert sorted(GroupMember.objects.filter(round=group_round).values_list(
+        "participant_id", flat=True)) == sorted(p.pk for p in people + newcomers)
+    assert sorted(g.members.count() for g in group_round.groups.all()) == [3, 3, 3, 3]
+    log = ActivityLog.objects.get(verb="groups.round_repaired")
+    assert log.data["groups"] == 2  # the groups the round had before
+
+
+def _withdraw_from(group, count):
+    """Withdraw `count` members of `group`; returns the remaining members' ids."""
+    ids = list(group.members.order_by("participant_id").values_list("participant_id", flat=True))
+    Application.objects.filter(applicant_id__in=ids[:count]).update(status="withdrawn")
+    return ids[count:]
+
+
+def test_a_repair_dissolves_a_group_too_small_to_keep(program, people, alice):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one, two = group_round.groups.order_by("number")
+    left = _withdraw_from(one, 2)
+
+    moved = groups.round_repair(group_round=group_round, actor=alice)
+
+    assert list(group_round.groups.values_list("pk", flat=True)) == [two.pk]
+    assert set(two.members.values_list("participant_id", flat=True)) >= set(left)
+    assert GroupMember.objects.filter(round=group_round).count() == 4
+    assert moved == 1  # the one left in the dissolved group
+
+
+def test_a_repair_keeps_a_group_that_has_a_session(program, people, alice):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one, two = group_round.groups.order_by("number")
+    SessionFactory(program=program, group=one)
+    _withdraw_from(one, 2)
+
+    groups.round_repair(group_round=group_round, actor=alice)
+
+    assert list(group_round.groups.values_list("pk", flat=True)) == [one.pk]
+    assert one.members.count() == 4
+
+
+def test_a_repair_keeps_a_locked_member_where_staff_put_them(program, people, alice):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one, two = group_round.groups.order_by("number")
+    person = one.members.order_by("participant_id").first().participant_id
+    groups.member_move(group=two, participant=person, actor=alice, locked=True)
+
+    moved = groups.round_repair(group_round=group_round, actor=alice)
+
+    member = GroupMember.objects.get(round=group_round, participant_id=person)
+    assert (member.group_id, member.locked) == (two.pk, True)
+    assert moved == 1
+    assert sorted(g.members.count() for g in group_round.groups.all()) == [3, 3]
+
+
+# --- What the search is given ---------------------------------------------------------------
+
+
+@pytest.fixture
+def search_calls(monkeypatch):
+    """The arguments each call of the solver's make_round and repair_round got."""
+    calls = []
+
+    def spy(name):
+        real = getattr(solver, name)
+
+        def record(*args, **kwargs):
+            calls.append((name, args, kwargs))
+            return real(*args, **kwargs)
+        monkeypatch.setattr(solver, name, record)
+    spy("make_round")
+    spy("repair_round")
+    return calls
+
+
+def test_the_search_is_seeded_by_program_and_round_within_its_time_share(
+        program, people, alice, search_calls):
+    groups.round_create(program=program, actor=alice, size=3)
+    second = groups.round_create(program=program, actor=alice, size=3, rotate=True)
+    groups.round_repair(group_round=second, actor=alice)
+
+    (_n, made, first_make), (_n2, _a2, second_make), (_n3, args, repair) = search_calls
+    assert made[1:] == (3, solver.Preferences(languages=True, max_per_institution=2))
+    assert (first_make["seed"], first_make["time_limit"], first_make["met"],
+            first_make["rotate"]) == (program.pk * 1000 + 1, 0.8, None, False)
+    first_layout = [set(g.members.values_list("participant_id", flat=True))
+                    for g in GroupRound.objects.get(number=1).groups.all()]
+    met = {i: (first_layout[0] if i in first_layout[0] else first_layout[1]) - {i}
+           for i in first_layout[0] | first_layout[1]}
+    assert (second_make["seed"], second_make["met"], second_make["rotate"]) == (
+        program.pk * 1000 + 2, met, True)
+    assert (repair["seed"], repair["time_limit"], repair["met"], repair["rotate"],
+            repair["keep"], repair["locked"]) == (program.pk * 1000 + 2, 0.5, met, True,
+                                                  set(), [])
+    assert args[2:] == (3, solver.Preferences(languages=True, max_per_institution=2))
+
+
+def test_a_repair_of_a_round_without_rotation_ignores_earlier_rounds(
+        program, people, alice, search_calls):
+    groups.round_create(program=program, actor=alice, size=3)
+    second = groups.round_create(program=program, actor=alice, size=3, languages=False,
+                                 max_per_institution=None)
+    one = second.groups.order_by("number").first()
+    SessionFactory(program=program, group=one)
+    locked = one.members.order_by("participant_id").first().participant_id
+    groups.member_move(group=one, participant=locked, actor=alice, locked=True)
+
+    groups.round_repair(group_round=second, actor=alice)
+
+    assert search_calls[1][1][1:] == (3, solver.Preferences(languages=False,
+                                                             max_per_institution=None))
+    _name, args, repair = search_calls[-1]
+    assert (repair["met"], repair["rotate"], repair["keep"], repair["locked"]) == (
+        None, False, {0}, [locked])
+    assert args[2:] == (3, solver.Preferences(languages=False, max_per_institution=None))
+
+
+# --- Who is told when a group's members change -----------------------------------------------
+
+
+@pytest.fixture
+def replanned(monkeypatch):
+    """The sessions whose reminders were planned again for a new audience."""
+    from dialogues.reminders import services as reminders
+
+    sessions = []
+    monkeypatch.setattr(reminders, "session_audience_changed",
+                        lambda *, session: sessions.append(session.pk))
+    return sessions
+
+
+def test_a_move_replans_only_upcoming_scheduled_sessions_of_both_groups(
+        program, people, alice, replanned):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one, two = group_round.groups.order_by("number")
+    soon = timezone.now() + timedelta(days=3)
+    upcoming = [SessionFactory(program=program, group=group, starts_at=soon)
+                for group in (one, two)]
+    SessionFactory(program=program, group=one, starts_at=soon, status="cancelled")
+    SessionFactory(program=program, group=two, starts_at=timezone.now() - timedelta(hours=3),
+                   ends_at=timezone.now() - timedelta(hours=1))
+    SessionFactory(program=program, starts_at=soon)  # for everyone: no group changed
+
+    groups.member_move(group=two, participant=one.members.first().participant_id,
+                       actor=alice)
+
+    assert sorted(replanned) == [s.pk for s in upcoming]
+
+
+def test_locking_someone_where_they_are_replans_nothing(program, people, alice, replanned):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one = group_round.groups.order_by("number").first()
+    SessionFactory(program=program, group=one, starts_at=timezone.now() + timedelta(days=3))
+
+    groups.member_move(group=one, participant=one.members.first().participant, actor=alice,
+                       locked=True)
+
+    assert replanned == []
+    log = ActivityLog.objects.get(verb="groups.member_moved")
+    assert log.data["locked"] is True and log.data["from"] == log.data["to"] == one.pk
+
+
+def test_a_repair_replans_the_sessions_of_groups_whose_members_changed(
+        program, people, alice, replanned):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one, two = group_round.groups.order_by("number")
+    soon = timezone.now() + timedelta(days=3)
+    session_one = SessionFactory(program=program, group=one, starts_at=soon)
+    SessionFactory(program=program, group=two, starts_at=soon)
+    _withdraw_from(one, 1)
+    accepted_participant(program, side=Application.objects.filter(
+        applicant_id=one.members.order_by("participant_id").first().participant_id).get().side,
+        languages="en", institution="Elsewhere")
+
+    groups.round_repair(group_round=group_round, actor=alice)
+
+    assert replanned == [session_one.pk]
+
+
+# --- One session per group -------------------------------------------------------------------
+
+
+def per_group(group_round, alice, **fields):
+    start = timezone.now() + timedelta(days=10)
+    return groups.sessions_create_per_group(
+        group_round=group_round, actor=alice, format="storytelling", starts_at=start,
+        ends_at=start + timedelta(hours=2), timezone="UTC", **fields)
+
+
+def test_each_groups_session_gets_the_facilitators_and_a_title_cut_to_fit(
+        program, people, alice, org):
+    from tests.factories import MembershipFactory
+
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    facilitator = UserFactory()
+    MembershipFactory(organization=org, user=facilitator, role="facilitator")
+
+    made = per_group(group_round, alice, title="  " + "a" * 195 + "  ",
+                     facilitators=[facilitator])
+
+    assert [s.title for s in made] == ["a" * 195 + " · Gr"] * 2
+    assert all(list(s.facilitators.all()) == [facilitator] for s in made)
+
+
+def test_no_title_or_a_title_of_none_leaves_the_group_names(program, people, alice):
+    # Only code calls it so (the page's form requires a title): the separator stays.
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+
+    assert [s.title for s in per_group(group_round, alice, title=None)] == [
+        "· Group 1", "· Group 2"]
+    assert [s.title for s in per_group(group_round, alice)] == ["· Group 1", "· Group 2"]
+
+
+def test_a_repair_replans_a_group_that_only_lost_a_member(program, people, alice, replanned):
+    group_round = groups.round_create(program=program, actor=alice, size=3)
+    one, two = group_round.groups.order_by("number")
+    soon = timezone.now() + timedelta(days=3)
+    session_one = SessionFactory(program=program, group=one, starts_at=soon)
+    SessionFactory(program=program, group=two, starts_at=soon)
+    # One of the side that has two in group one leaves: the groups stay balanced.
+    sides = dict(Application.objects.values_list("applicant_id", "side_id"))
+    members = list(one.members.values_list("participant_id", flat=True))
+    leaver = next(m for m in members if [sides[o] for o in members].count(sides[m]) == 2)
+    Application.objects.filter(applicant_id=leaver).update(status="withdrawn")
+
+    assert groups.round_repair(group_round=group_round, actor=alice) == 0
+    assert replanned == [session_one.pk]
+
+
+def test_a_repair_leaves_the_other_rounds_alone(program, people, alice):
+    first = groups.round_create(program=program, actor=alice, size=3)
+    before = set(GroupMember.objects.filter(round=first).values_list("participant_id",
+                                                                     "group_id"))
+    second = groups.round_create(program=program, actor=alice, size=3)
+    one, two = second.groups.order_by("number")
+    groups.member_move(group=two, participant=one.members.first().participant_id,
+                       actor=alice, locked=True)
+
+    assert groups.round_repair(group_round=second, actor=alice) == 1
+    assert set(GroupMember.objects.filter(round=first).values_list("participant_id",
+                                                                   "group_id")) == before
+
+
+def test_a_move_changes_only_the_rounds_own_membership(program, people, alice):
+    first = groups.round_create(program=program, actor=alice, size=3)
+    before = set(GroupMember.objects.filter(round=first).values_list("participant_id",
+                                                                     "group_id", "locked"))
+    second = groups.round_create(program=program, actor=alice, size=3)
+    one, two = second.groups.order_by("number")
+    person = one.members.first().participant_id
+
+    groups.member_move(group=two, participant=person, actor=alice, locked=True)
+
+    assert set(GroupMember.objects.filter(round=first).values_list(
+        "participant_id", "group_id", "locked")) == before
+    assert GroupMember.objects.get(round=second, participant_id=person).group == two
+    assert GroupMember.objects.filter(participant_id=person).count() == 2
