@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.mail import get_connection, send_mail
 from django.utils import timezone, translation
 
+from exchanges import notices
 from exchanges.models import MAX_PROGRAM_CAPACITY, Application, Organization, Program, Side
 from participants.models import Notification, User
 from participants.outbox import dispatch, kinds
@@ -130,9 +131,8 @@ def _batches(items: list) -> list[list]:
 def _render(application: Application) -> kinds.Email:
     recipient = application.applicant
     with translation.override(recipient.language), timezone.override(recipient.tzinfo):
-        return kinds.render_email("application_received", {
-            "recipient": recipient, "application": application,
-            "program": application.program, "organization": application.program.organization})
+        return kinds.render_email("application_received",
+                                  notices.application_context(application, recipient))
 
 
 def _loop_round(number: int) -> tuple[float, float]:
