@@ -371,7 +371,7 @@ _SENT_SQL = (
 )
 
 
-def _record_sent(notification: Notification, *, subject: str) -> bool:
+def _record_sent(notification: Notification, *, subject: str) -> None:
     """The same write as _record, in SQL of its own: it runs once per message sent, and
     building the ORM's UPDATE cost more CPU than the rest of the message's own work."""
     now = timezone.now()
@@ -383,12 +383,11 @@ def _record_sent(notification: Notification, *, subject: str) -> bool:
             *(adapt(value) if isinstance(value, datetime) else value
               for value in fields.values()),
             notification.pk, SENDING, adapt(notification.claimed_at)])
-        updated = cursor.rowcount
-    if not updated:
-        _log_lost_claims([notification.pk], now, fields)
+        if not cursor.rowcount:
+            logger.warning("outbox: claim on message %s was lost before recording %s",
+                           notification.pk, NotificationStatus.SENT)
     for name, value in {**fields, "claimed_at": None}.items():
         setattr(notification, name, value)
-    return bool(updated)
 
 
 def release(batch: list[Notification]) -> int:
