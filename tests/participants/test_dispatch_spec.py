@@ -565,6 +565,22 @@ def test_deliver_leaves_the_row_it_was_given_as_it_recorded_it(server):
     assert sent.updated_at == Notification.objects.get(pk=sent.pk).updated_at
 
 
+def test_a_row_sent_after_an_error_forgets_the_error_in_memory_too(server):
+    due_rows(1, attempts=1, last_error="SMTPServerDisconnected: earlier")
+    [claimed] = dispatch.claim_due(limit=1)
+    dispatch.deliver(claimed)
+    assert claimed.last_error == Notification.objects.get(pk=claimed.pk).last_error == ""
+
+
+def test_a_sent_rows_times_are_stored_as_lookups_find_them(server):
+    due_rows(1)
+    [claimed] = dispatch.claim_due(limit=1)
+    dispatch.deliver(claimed)
+    assert Notification.objects.filter(
+        pk=claimed.pk, sent_at=claimed.sent_at, updated_at=claimed.updated_at,
+        sent_at__lte=timezone.now()).exists()
+
+
 def test_a_sweep_that_only_fails_rows_is_logged(settings, caplog):
     settings.OUTBOX_LEASE_SECONDS, settings.OUTBOX_MAX_ATTEMPTS = 60, 1
     row, = due_rows(1)
