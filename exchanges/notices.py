@@ -56,12 +56,15 @@ def build_application_notice(notification: Notification) -> kinds.Email:
         required is not None and application.status != required
     ):
         raise kinds.NotRelevant(f"the application is now {application.status}")
-    return kinds.render_email(notification.kind, {
-        "recipient": notification.recipient,
-        "application": application,
-        "program": application.program,
-        "organization": application.program.organization,
-    })
+    return kinds.render_email(notification.kind, application_context(application,
+                                                                      notification.recipient))
+
+
+def application_context(application: Application, recipient) -> dict:
+    """What an application notice shows: the same for everyone on the side, the name
+    aside, so a batch renders it once per side and language (kinds.render_cache)."""
+    return {"recipient": recipient, "side": application.side, "program": application.program,
+            "organization": application.program.organization}
 
 
 def program_titles(ids: set[int]) -> dict[int, str]:

@@ -363,11 +363,31 @@ def _log_lost_claims(ids: list[int], now: datetime, fields: dict) -> None:
                            pk, fields.get("status"))
 
 
-def _record_sent(notification: Notification, *, subject: str) -> bool:
-    return bool(_record([notification], {
-        "status": NotificationStatus.SENT, "sent_at": timezone.now(), "subject": subject,
-        "last_error": "", "attempts": notification.attempts + 1, "claimed_at": None,
-    }))
+# Conditional like _record's: only while the claim is still ours.
+_SENT_SQL = (
+    "UPDATE participants_notification SET status = %s, sent_at = %s, subject = %s,"
+    " last_error = %s, attempts = %s, updated_at = %s, claimed_at = NULL"
+    " WHERE id = %s AND status = %s AND claimed_at = %s"
+)
+
+
+def _record_sent(notification: Notification, *, subject: str) -> None:
+    """The same write as _record, in SQL of its own: it runs once per message sent, and
+    building the ORM's UPDATE cost more CPU than the rest of the message's own work."""
+    now = timezone.now()
+    fields = {"status": NotificationStatus.SENT, "sent_at": now, "subject": subject,
+              "last_error": "", "attempts": notification.attempts + 1, "updated_at": now}
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(_SENT_SQL, [
+            *(adapt(value) if isinstance(value, datetime) else value
+              for value in fields.values()),
+            notification.pk, SENDING, adapt(notification.claimed_at)])
+        if not cursor.rowcount:
+            logger.warning("outbox: claim on message %s was lost before recording %s",
+                           notification.pk, NotificationStatus.SENT)
+    for name, value in {**fields, "claimed_at": None}.items():
+        setattr(notification, name, value)
 
 
 def release(batch: list[Notification]) -> int:

@@ -539,6 +539,48 @@ def test_an_outcome_for_a_lost_claim_is_not_recorded_and_is_logged(server, caplo
     assert f"claim on message {row.pk} was lost" in caplog.text
 
 
+def test_a_sent_message_is_recorded_in_one_query_without_a_warning(server, caplog,
+                                                                   django_assert_num_queries):
+    row, = due_rows(1)
+    [claimed] = dispatch.claim_due(limit=1)
+    with (caplog.at_level("WARNING", logger="participants.outbox.dispatch"),
+          django_assert_num_queries(1)):
+        assert dispatch.deliver(claimed) == "sent"
+    assert statuses([row]) == ["sent"]
+    assert caplog.text == ""
+
+
+RECORDED = ("status", "sent_at", "subject", "last_error", "attempts", "claimed_at")
+
+
+def test_deliver_leaves_the_row_it_was_given_as_it_recorded_it(server):
+    due_rows(2)
+    sent, unknown = dispatch.claim_due(limit=2)
+    unknown.kind = "no_such_kind"
+    assert [dispatch.deliver(sent), dispatch.deliver(unknown)] == ["sent", "failed"]
+    for row in (sent, unknown):
+        stored = Notification.objects.get(pk=row.pk)
+        assert [getattr(row, name) for name in RECORDED] == [
+            getattr(stored, name) for name in RECORDED]
+    assert sent.updated_at == Notification.objects.get(pk=sent.pk).updated_at
+
+
+def test_a_row_sent_after_an_error_forgets_the_error_in_memory_too(server):
+    due_rows(1, attempts=1, last_error="SMTPServerDisconnected: earlier")
+    [claimed] = dispatch.claim_due(limit=1)
+    dispatch.deliver(claimed)
+    assert claimed.last_error == Notification.objects.get(pk=claimed.pk).last_error == ""
+
+
+def test_a_sent_rows_times_are_stored_as_lookups_find_them(server):
+    due_rows(1)
+    [claimed] = dispatch.claim_due(limit=1)
+    dispatch.deliver(claimed)
+    assert Notification.objects.filter(
+        pk=claimed.pk, sent_at=claimed.sent_at, updated_at=claimed.updated_at,
+        sent_at__lte=timezone.now()).exists()
+
+
 def test_a_sweep_that_only_fails_rows_is_logged(settings, caplog):
     settings.OUTBOX_LEASE_SECONDS, settings.OUTBOX_MAX_ATTEMPTS = 60, 1
     row, = due_rows(1)

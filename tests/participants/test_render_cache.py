@@ -69,12 +69,28 @@ def test_shared_rendering_gives_each_recipient_their_own_email(renders):
     assert "Ayşe O'Brien <b>&amp;</b>" in shared[0][1]
 
 
-def test_application_notices_shared_equal_their_own():
-    # Each application is the recipient's own: nothing to share, and nothing changes.
+def test_application_notices_on_one_side_render_once_and_equal_their_own(renders):
     rows = application_notices()
     alone = [fields(build_application_notice(row)) for row in rows]
+    renders.clear()
     with kinds.render_cache():
         assert [fields(build_application_notice(row)) for row in rows] == alone
+    assert len(renders) == 1
+    assert "Hello Ayşe O'Brien <b>&amp;</b>," in alone[0][1]
+
+
+def test_application_notices_render_once_per_side(renders):
+    program = ApplicationFactory().program
+    other_side = program.sides.create(name="South bank")
+    rows = application_notices(program, names=["Ana", "Ben"])
+    moved = rows[1].recipient.applications.get()
+    moved.side = other_side
+    moved.save()
+    with kinds.render_cache():
+        emails = [build_application_notice(row) for row in rows]
+    assert len(renders) == 2
+    assert f"(side: {other_side.name})" in emails[1].text
+    assert f"(side: {other_side.name})" not in emails[0].text
 
 
 def test_each_language_zone_and_session_is_rendered_on_its_own(renders):

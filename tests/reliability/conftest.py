@@ -25,7 +25,9 @@ from tests.reliability.smtp import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
-BROKER_DB = 14  # a Redis database only these tests use
+# A Redis database only these tests use (flushed before each test); checkouts that run
+# them side by side each give their own.
+BROKER_DB = int(os.environ.get("RELIABILITY_REDIS_DB", "14"))
 
 
 def database_url() -> str:
