@@ -336,3 +336,196 @@ def test_upcoming_messages_soonest_first_with_their_session(program, alice):
     assert (rows[0].pk, rows[0].session) == (first.pk, session)
     assert rows[1].session is None
     assert len(reminders.upcoming_messages(program)) == 3
+
+
+# --- A session's facilitators ---------------------------------------------------------------
+
+
+FACILITATOR = reminders.FACILITATOR_REMINDER
+
+
+def facilitated_session(program, *people):
+    session = SessionFactory(program=program)
+    session.facilitators.add(*people)
+    return session
+
+
+def facilitator_rows(**filters):
+    return {row.dedupe_key: row.status
+            for row in Notification.objects.filter(kind=FACILITATOR, **filters)}
+
+
+def test_facilitators_get_the_session_reminders_under_their_own_kind(program, alice):
+    set_rules(program, alice, (REMINDER, -60), (FOLLOWUP, 30), (PROGRAM_FOLLOWUP, 60))
+    helper = UserFactory()
+    session = facilitated_session(program, helper)
+    reminders.session_created(session=session)
+    [row] = Notification.objects.filter(recipient=helper)
+    assert (row.kind, row.dedupe_key, row.status) == (
+        FACILITATOR, f"{FACILITATOR}:{session.pk}:{helper.pk}:-60", "pending")
+    assert row.due_at == session.starts_at - timedelta(minutes=60)
+    assert row.context == {"session": session.pk, "program": program.pk, "offset": -60}
+    assert row.organization_id == program.organization_id
+
+
+def test_a_facilitator_reminder_already_past_is_not_planned(program, alice, monkeypatch):
+    set_rules(program, alice, (REMINDER, -60), (REMINDER, -30))
+    helper = UserFactory()
+    session = facilitated_session(program, helper)
+    monkeypatch.setattr(reminders.timezone, "now",
+                        lambda: session.starts_at - timedelta(minutes=45))
+    reminders.session_created(session=session)
+    assert facilitator_rows() == {f"{FACILITATOR}:{session.pk}:{helper.pk}:-30": "pending"}
+
+
+def test_a_facilitator_taken_off_loses_that_sessions_pending_reminders_only(program, alice):
+    set_rules(program, alice, (REMINDER, -60))
+    leaving, staying, coming = UserFactory(), UserFactory(), UserFactory()
+    session = facilitated_session(program, leaving, staying)
+    other = facilitated_session(program, leaving)
+    accepted(program, alice)
+    reminders.session_created(session=session)
+    reminders.session_created(session=other)
+    session.facilitators.remove(leaving)
+    session.facilitators.add(coming)
+    reminders.facilitators_changed(session=session, removed=[leaving.pk])
+    s, o = session.pk, other.pk
+    assert facilitator_rows() == {
+        f"{FACILITATOR}:{s}:{leaving.pk}:-60": "cancelled",
+        f"{FACILITATOR}:{s}:{staying.pk}:-60": "pending",
+        f"{FACILITATOR}:{s}:{coming.pk}:-60": "pending",
+        f"{FACILITATOR}:{o}:{leaving.pk}:-60": "pending",
+    }
+    gone = Notification.objects.get(dedupe_key=f"{FACILITATOR}:{s}:{leaving.pk}:-60")
+    assert gone.last_error == "the recipient no longer facilitates the session"
+    assert {status for status, _ in planned().values()} == {"pending"}
+
+
+def test_a_cancelled_session_cancels_its_facilitators_reminders_too(program, alice):
+    set_rules(program, alice, (REMINDER, -60))
+    helper = UserFactory()
+    session = facilitated_session(program, helper)
+    reminders.session_created(session=session)
+    assert reminders.session_cancelled(session=session) == 1
+    assert facilitator_rows() == {f"{FACILITATOR}:{session.pk}:{helper.pk}:-60": "cancelled"}
+
+
+def test_a_reminder_offset_removed_cancels_the_facilitators_rows_of_this_program_only(
+        program, alice, org):
+    set_rules(program, alice, (REMINDER, -60), (REMINDER, -30))
+    helper = UserFactory()
+    session = facilitated_session(program, helper)
+    reminders.session_created(session=session)
+    other = program_with_sides(organization=org)
+    set_rules(other, alice, (REMINDER, -60))
+    elsewhere = facilitated_session(other, helper)
+    reminders.session_created(session=elsewhere)
+    set_rules(program, alice, (REMINDER, -30), (FOLLOWUP, 60))
+    assert facilitator_rows() == {
+        f"{FACILITATOR}:{session.pk}:{helper.pk}:-60": "cancelled",
+        f"{FACILITATOR}:{session.pk}:{helper.pk}:-30": "pending",
+        f"{FACILITATOR}:{elsewhere.pk}:{helper.pk}:-60": "pending",
+    }
+    removed = Notification.objects.get(dedupe_key=f"{FACILITATOR}:{session.pk}:{helper.pk}:-60")
+    assert removed.last_error == "removed from the program's reminder schedule"
+
+
+def test_a_schedule_change_plans_the_facilitators_of_every_scheduled_session(program, alice):
+    helper = UserFactory()
+    session = facilitated_session(program, helper)
+    cancelled = SessionFactory(program=program, status="cancelled")
+    cancelled.facilitators.add(helper)
+    set_rules(program, alice, (REMINDER, -60))
+    assert facilitator_rows() == {f"{FACILITATOR}:{session.pk}:{helper.pk}:-60": "pending"}
+
+
+# --- A session of one group -----------------------------------------------------------------
+
+
+def group_of(program, *people):
+    from dialogues.models import DialogueGroup, GroupMember, GroupRound
+
+    round_ = GroupRound.objects.create(program=program, number=GroupRound.objects.filter(
+        program=program).count() + 1, size=4)
+    group = DialogueGroup.objects.create(round=round_, number=1)
+    for person in people:
+        GroupMember.objects.create(round=round_, group=group, participant=person)
+    return group
+
+
+def test_a_group_sessions_audience_is_its_accepted_members(program, alice):
+    inside, outside, also_inside = (accepted(program, alice).applicant for _ in range(3))
+    not_accepted = UserFactory()
+    group = group_of(program, also_inside, inside, not_accepted)
+    session = SessionFactory(program=program, group=group)
+    assert reminders.session_audience(session) == sorted([inside.pk, also_inside.pk])
+    assert reminders.session_audience(session, [also_inside.pk, outside.pk]) == [
+        also_inside.pk]
+    everyone = SessionFactory(program=program)
+    assert reminders.session_audience(everyone) == sorted(
+        [inside.pk, outside.pk, also_inside.pk])
+    assert reminders.session_audience(everyone, [outside.pk]) == [outside.pk]
+
+
+def test_a_group_sessions_reminders_reach_its_members_only(program, alice):
+    set_rules(program, alice, (REMINDER, -60))
+    member, other = accepted(program, alice).applicant, accepted(program, alice).applicant
+    session = SessionFactory(program=program, group=group_of(program, member))
+    reminders.session_created(session=session)
+    assert set(planned(context__session=session.pk)) == {
+        f"{REMINDER}:{session.pk}:{member.pk}:-60"}
+    assert other.pk not in {row.recipient_id for row in Notification.objects.filter(
+        context__session=session.pk)}
+
+
+def test_who_leaves_a_sessions_group_loses_its_pending_reminders_only(program, alice):
+    set_rules(program, alice, (REMINDER, -60), (FOLLOWUP, 30), (PROGRAM_FOLLOWUP, 60))
+    staying, leaving = accepted(program, alice).applicant, accepted(program, alice).applicant
+    group = group_of(program, staying, leaving)
+    session = SessionFactory(program=program, group=group)
+    helper = UserFactory()
+    session.facilitators.add(helper)
+    other = SessionFactory(program=program)
+    reminders.session_created(session=session)
+    reminders.session_created(session=other)
+    sent = f"{FOLLOWUP}:{session.pk}:{leaving.pk}:30"
+    Notification.objects.filter(dedupe_key=sent).update(status="sent")
+    group.members.filter(participant=leaving).delete()
+    newcomer = accepted(program, alice).applicant
+    group.members.create(round=group.round, participant=newcomer)
+    reminders.session_audience_changed(session=session)
+    s = session.pk
+    assert {key: status for key, (status, _) in planned(context__session=s).items()} == {
+        f"{REMINDER}:{s}:{staying.pk}:-60": "pending",
+        f"{FOLLOWUP}:{s}:{staying.pk}:30": "pending",
+        f"{REMINDER}:{s}:{leaving.pk}:-60": "cancelled",
+        sent: "sent",
+        f"{REMINDER}:{s}:{newcomer.pk}:-60": "pending",
+        f"{FOLLOWUP}:{s}:{newcomer.pk}:30": "pending",
+    }
+    gone = Notification.objects.get(dedupe_key=f"{REMINDER}:{s}:{leaving.pk}:-60")
+    assert gone.last_error == "the recipient is not in the session's group"
+    assert facilitator_rows() == {f"{FACILITATOR}:{s}:{helper.pk}:-60": "pending"}
+    assert Notification.objects.get(dedupe_key=f"{REMINDER}:{other.pk}:{leaving.pk}:-60"
+                                    ).status == "pending"
+    assert Notification.objects.get(kind=PROGRAM_FOLLOWUP, recipient=leaving).status == "pending"
+
+
+# --- Times beyond the calendar --------------------------------------------------------------
+
+
+def test_a_program_ending_on_the_last_day_of_the_calendar_has_no_followups(program, alice):
+    program.ends_on = date.max
+    assert reminders.program_followup_base(program) is None
+    program.save()
+    set_rules(program, alice, (PROGRAM_FOLLOWUP, 60))
+    accepted(program, alice)
+    assert planned() == {}
+
+
+def test_a_due_time_outside_the_valid_years_is_never_planned():
+    last = datetime(2200, 12, 31, 23, 0, tzinfo=UTC)
+    assert reminders._due(last, 59) == datetime(2200, 12, 31, 23, 59, tzinfo=UTC)
+    assert reminders._due(last, 60) is None
+    assert reminders._due(datetime.max.replace(tzinfo=UTC), 1) is None
+    assert reminders._due(None, 1) is None
