@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from dialogues import selectors
 from tests.factories import (
+    ApplicationFactory,
+    MembershipFactory,
     OutcomeFactory,
     ProgramFactory,
     RSVPFactory,
@@ -185,3 +187,146 @@ def test_split_upcoming_keeps_running_sessions_upcoming_and_past_newest_first(pr
     upcoming, past = selectors.split_upcoming([*ended, running])
     assert pks(upcoming) == [running.pk]
     assert pks(past) == [ended[1].pk, ended[0].pk]
+
+
+# --- Roles beyond staff ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def custodian(org):
+    user = UserFactory(display_name="Kustos")
+    MembershipFactory(organization=org, user=user, role="custodian")
+    return user
+
+
+def test_a_custodian_reads_and_sees_the_venue_but_runs_nothing(session, custodian):
+    seen = access(custodian, session)
+    assert (seen.role, seen.is_staff, seen.is_reader, seen.is_member) == (
+        "custodian", False, True, True)
+    assert not seen.can_run(session)
+    assert seen.can_read(session)
+    assert seen.can_see_link(session)
+    assert seen.sees_venue_early(session)
+
+
+def test_only_staff_custodians_and_the_sessions_facilitators_see_the_venue_early(
+        program, session, alice, facilitator, participant, bob):
+    other = SessionFactory(program=program)
+    assert access(alice, session).sees_venue_early(other)
+    assert access(facilitator, session).sees_venue_early(session)
+    assert not access(facilitator, session).sees_venue_early(other)
+    assert not access(participant, session).sees_venue_early(session)
+    assert not access(bob, session).sees_venue_early(session)
+
+
+def test_the_venue_is_judged_at_the_time_given(program, session, participant):
+    program.venue_disclosure_hours = 24
+    program.save()
+    session.location = "Ledra Palace"
+    seen = access(participant, session)
+    before = session.starts_at - timedelta(hours=25)
+    after = session.starts_at - timedelta(hours=23)
+    assert (seen.venue(session, now=before).withheld,
+            seen.venue(session, now=before).location) == (True, None)
+    assert (seen.venue(session, now=after).withheld,
+            seen.venue(session, now=after).location) == (False, "Ledra Palace")
+
+
+def test_a_facilitator_who_left_the_organization_runs_nothing(session, facilitator):
+    facilitator.memberships.all().delete()
+    seen = access(facilitator, session)
+    assert (seen.role, seen.is_member) == (None, False)
+    assert not seen.is_facilitator(session)
+    assert not seen.can_run(session)
+    assert not seen.can_read(session)
+    assert facilitator.pk in pks(session.facilitators.all())  # the assignment is still there
+
+
+def test_a_member_who_facilitates_nothing_reads_no_attendees(session, org):
+    colleague = UserFactory()
+    MembershipFactory(organization=org, user=colleague, role="facilitator")
+    seen = access(colleague, session)
+    assert (seen.is_member, seen.is_staff, seen.is_reader) == (True, False, False)
+    assert not seen.can_read(session)
+    assert not seen.can_see_link(session)
+
+
+# --- Counting who comes ---------------------------------------------------------------------
+
+
+def test_an_erased_persons_yes_is_not_counted(program, session):
+    kept = accepted_participant(program, display_name="Kept")
+    erased = accepted_participant(program, display_name="Erased")
+    erased.erased_at = timezone.now()
+    erased.save()
+    RSVPFactory(session=session, participant=kept, response="yes", attended=True)
+    RSVPFactory(session=session, participant=erased, response="yes", attended=True)
+    assert selectors.yes_count(session) == 1
+    [side] = program.sides.filter(position=0)
+    assert selectors.headcount_by_side(list(selectors.attendees_of(session))) == [
+        selectors.SideCount(name=side.name, yes=1, attended=2)]
+
+
+def test_a_group_sessions_attendees_are_its_members_only(program, session):
+    from dialogues.models import DialogueGroup, GroupMember, GroupRound
+
+    member, stranger = (accepted_participant(program, display_name=n) for n in ("M", "S"))
+    round_ = GroupRound.objects.create(program=program, number=1, size=4)
+    group = DialogueGroup.objects.create(round=round_, number=1)
+    GroupMember.objects.create(round=round_, group=group, participant=member)
+    session.group = group
+    session.save()
+    mine = RSVPFactory(session=session, participant=member)
+    RSVPFactory(session=session, participant=stranger)
+    assert pks(selectors.attendees_of(session)) == [mine.pk]
+
+
+# --- A person's sessions, further -----------------------------------------------------------
+
+
+def test_a_persons_group_sessions_are_their_own_groups_only(program, participant):
+    from dialogues.models import DialogueGroup, GroupMember, GroupRound
+
+    round_ = GroupRound.objects.create(program=program, number=1, size=4)
+    mine, theirs = (DialogueGroup.objects.create(round=round_, number=n) for n in (1, 2))
+    GroupMember.objects.create(round=round_, group=mine, participant=participant)
+    own = SessionFactory(program=program, group=mine)
+    SessionFactory(program=program, group=theirs)
+    assert pks(selectors.sessions_of_person(participant)) == [own.pk]
+
+
+def test_a_person_sees_no_session_of_a_program_not_accepted_to(program, session):
+    pending = ApplicationFactory(program=program, side=program.sides.first()).applicant
+    assert pks(selectors.sessions_of_person(pending)) == []
+
+
+def test_a_facilitator_who_left_no_longer_lists_the_session(session, facilitator):
+    facilitator.memberships.all().delete()
+    assert pks(selectors.sessions_of_person(facilitator)) == []
+
+
+def test_a_persons_row_gives_their_access_without_a_query(
+        org, program, session, alice, facilitator, participant, custodian,
+        django_assert_num_queries):
+    session.facilitators.add(alice, custodian)
+    rows = {user: selectors.sessions_of_person(user).get(pk=session.pk)
+            for user in (alice, facilitator, participant, custodian)}
+    with django_assert_num_queries(0):
+        seen = {user: selectors.person_access(row) for user, row in rows.items()}
+        assert (seen[alice].role, seen[alice].is_staff) == ("owner", True)
+        assert (seen[custodian].role, seen[custodian].is_reader,
+                seen[custodian].is_staff) == ("custodian", True, False)
+        assert seen[facilitator].role == "facilitator"
+        assert seen[facilitator].can_run(rows[facilitator])
+        assert seen[participant].role is None
+        assert (seen[participant].is_accepted, seen[participant].can_run(rows[participant])
+                ) == (True, False)
+        assert seen[participant].can_see_link(rows[participant])
+    assert (rows[custodian].is_custodian, rows[alice].is_custodian) == (True, False)
+
+
+def test_a_session_ending_exactly_now_is_past(program, monkeypatch):
+    now = timezone.now()
+    ended = SessionFactory(program=program, starts_at=now - timedelta(hours=1), ends_at=now)
+    monkeypatch.setattr(selectors.timezone, "now", lambda: now)
+    assert selectors.split_upcoming([ended]) == ([], [ended])
