@@ -281,11 +281,12 @@ def test_a_row_planned_for_a_time_now_past_is_missed_not_revived(program, alice,
     session = SessionFactory(program=program)
     accepted(program, alice)
     pending = Notification.objects.get(kind=REMINDER)
+    other = UserFactory()
     cancelled = NotificationFactory(
-        kind=REMINDER, status="cancelled", recipient=UserFactory(),
-        dedupe_key=f"{REMINDER}:{session.pk}:0:-60", context={"program": program.pk})
+        kind=REMINDER, status="cancelled", recipient=other,
+        dedupe_key=f"{REMINDER}:{session.pk}:{other.pk}:-60", context={"program": program.pk})
     ApplicationFactory(program=program, side=program.sides.first(), status="accepted",
-                       applicant=cancelled.recipient)
+                       applicant=other)
     due = session.starts_at - timedelta(minutes=60)
     monkeypatch.setattr(reminders.timezone, "now", lambda: due)  # exactly due: already past
     reminders.session_rescheduled(session=session)
