@@ -530,3 +530,50 @@ def test_a_due_time_outside_the_valid_years_is_never_planned():
     assert reminders._due(last, 60) is None
     assert reminders._due(datetime.max.replace(tzinfo=UTC), 1) is None
     assert reminders._due(None, 1) is None
+
+
+# --- Leaving other messages alone, and the cost of planning ---------------------------------
+
+
+def test_a_cancelled_session_leaves_its_cancellation_notices_pending(program, alice):
+    set_rules(program, alice, (REMINDER, -60))
+    session = SessionFactory(program=program)
+    user = accepted(program, alice).applicant
+    notice = NotificationFactory(recipient=user, kind="session_cancelled",
+                                 dedupe_key=f"session_cancelled:{session.pk}:{user.pk}",
+                                 context={"session": session.pk, "program": program.pk})
+    assert reminders.session_cancelled(session=session) == 1
+    notice.refresh_from_db()
+    assert (notice.status, notice.last_error) == ("pending", "")
+
+
+def test_a_schedule_change_costs_the_same_queries_for_one_or_many_sessions(alice, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (1, 3):
+        each = program_with_sides(organization=org)
+        accepted(each, alice)
+        for _ in range(n):
+            facilitated_session(each, UserFactory())
+        with CaptureQueriesContext(connection) as queries:
+            set_rules(each, alice, (REMINDER, -60))
+        counts.append(len(queries))
+        assert len(facilitator_rows(context__program=each.pk)) == n
+    assert counts[0] == counts[1]
+
+
+def test_upcoming_messages_are_fifty_by_default_with_their_recipients_read_at_once(
+        program, alice, django_assert_num_queries):
+    people = [UserFactory() for _ in range(51)]
+    due = timezone.now() + timedelta(days=1)
+    Notification.objects.bulk_create(
+        Notification(recipient=person, kind=PROGRAM_FOLLOWUP, due_at=due,
+                     dedupe_key=f"{PROGRAM_FOLLOWUP}:{program.pk}:{person.pk}:60",
+                     context={"program": program.pk, "offset": 60})
+        for person in people)
+    with django_assert_num_queries(1):
+        rows = reminders.upcoming_messages(program)
+        names = [row.recipient.display_name for row in rows]
+    assert names == [person.display_name for person in people[:50]]
