@@ -2,6 +2,7 @@
 planned rows move, revive or stay."""
 
 from datetime import UTC, date, datetime, timedelta
+from unittest.mock import ANY
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -577,3 +578,31 @@ def test_upcoming_messages_are_fifty_by_default_with_their_recipients_read_at_on
         rows = reminders.upcoming_messages(program)
         names = [row.recipient.display_name for row in rows]
     assert names == [person.display_name for person in people[:50]]
+
+
+def test_a_new_session_is_not_planned_for_those_accepted_to_another_program(program, alice,
+                                                                           org):
+    set_rules(program, alice, (REMINDER, -60))
+    elsewhere = program_with_sides(organization=org)
+    stranger = accepted(elsewhere, alice).applicant
+    seated = accepted(program, alice).applicant
+    session = SessionFactory(program=program)
+    reminders.session_created(session=session)
+    assert set(planned(context__session=session.pk)) == {
+        f"{REMINDER}:{session.pk}:{seated.pk}:-60"}
+    assert reminders.session_audience(session) == [seated.pk]
+    assert stranger.pk not in reminders.session_audience(session)
+
+
+def test_accepting_one_person_plans_that_persons_messages_only(program, alice):
+    set_rules(program, alice, (REMINDER, -60))
+    session = SessionFactory(program=program)
+    first = accepted(program, alice).applicant
+    # The first person erased their account: their pending messages were cancelled.
+    Notification.objects.filter(recipient=first).update(
+        status="cancelled", last_error="recipient erased their account")
+    second = accepted(program, alice).applicant
+    assert planned(context__session=session.pk) == {
+        f"{REMINDER}:{session.pk}:{first.pk}:-60": ("cancelled", ANY),
+        f"{REMINDER}:{session.pk}:{second.pk}:-60": ("pending", ANY),
+    }
