@@ -439,6 +439,7 @@ def test_a_schedule_change_plans_the_facilitators_of_every_scheduled_session(pro
     cancelled.facilitators.add(helper)
     set_rules(program, alice, (REMINDER, -60))
     assert facilitator_rows() == {f"{FACILITATOR}:{session.pk}:{helper.pk}:-60": "pending"}
+    assert Notification.objects.get(recipient=helper).organization_id == program.organization_id
 
 
 # --- A session of one group -----------------------------------------------------------------
@@ -606,3 +607,12 @@ def test_accepting_one_person_plans_that_persons_messages_only(program, alice):
         f"{REMINDER}:{session.pk}:{first.pk}:-60": ("cancelled", ANY),
         f"{REMINDER}:{session.pk}:{second.pk}:-60": ("pending", ANY),
     }
+
+
+def test_accepting_plans_this_programs_sessions_only(program, alice, org):
+    set_rules(program, alice, (REMINDER, -60))
+    elsewhere = program_with_sides(organization=org)
+    set_rules(elsewhere, alice, (REMINDER, -60))
+    SessionFactory(program=elsewhere)
+    user = accepted(program, alice).applicant
+    assert planned(recipient=user) == {}
