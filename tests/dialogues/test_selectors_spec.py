@@ -290,6 +290,8 @@ def test_a_persons_group_sessions_are_their_own_groups_only(program, participant
     round_ = GroupRound.objects.create(program=program, number=1, size=4)
     mine, theirs = (DialogueGroup.objects.create(round=round_, number=n) for n in (1, 2))
     GroupMember.objects.create(round=round_, group=mine, participant=participant)
+    GroupMember.objects.create(round=round_, group=theirs,
+                               participant=accepted_participant(program))
     own = SessionFactory(program=program, group=mine)
     SessionFactory(program=program, group=theirs)
     assert pks(selectors.sessions_of_person(participant)) == [own.pk]
@@ -330,3 +332,30 @@ def test_a_session_ending_exactly_now_is_past(program, monkeypatch):
     ended = SessionFactory(program=program, starts_at=now - timedelta(hours=1), ends_at=now)
     monkeypatch.setattr(selectors.timezone, "now", lambda: now)
     assert selectors.split_upcoming([ended]) == ([], [ended])
+
+
+def test_a_persons_answer_is_their_own(program, session, participant):
+    RSVPFactory(session=session, participant=accepted_participant(program), response="yes")
+    [row] = selectors.sessions_of_person(participant)
+    assert row.my_response is None
+
+
+def test_a_facilitator_lists_only_the_sessions_assigned_to_them(program, session, facilitator,
+                                                                alice):
+    someone_elses = SessionFactory(program=program)
+    someone_elses.facilitators.add(alice)
+    assert pks(selectors.sessions_of_person(facilitator)) == [session.pk]
+
+
+def test_roles_in_another_organization_count_for_nothing(program, session, facilitator,
+                                                         other_org, charlie):
+    # The facilitator left this organization but belongs to another; the other
+    # organization's owner is accepted here as a participant.
+    facilitator.memberships.all().delete()
+    MembershipFactory(organization=other_org, user=facilitator, role="facilitator")
+    assert pks(selectors.sessions_of_person(facilitator)) == []
+    ApplicationFactory(program=program, side=program.sides.first(), applicant=charlie,
+                       status="accepted")
+    [row] = selectors.sessions_of_person(charlie)
+    assert (row.pk, row.is_accepted, row.is_staff, row.is_custodian, row.is_facilitating) == (
+        session.pk, True, False, False, False)
