@@ -359,3 +359,14 @@ def test_roles_in_another_organization_count_for_nothing(program, session, facil
     [row] = selectors.sessions_of_person(charlie)
     assert (row.pk, row.is_accepted, row.is_staff, row.is_custodian, row.is_facilitating) == (
         session.pk, True, False, False, False)
+
+
+def test_a_group_member_no_longer_accepted_lists_no_group_session(program, participant):
+    from dialogues.models import DialogueGroup, GroupMember, GroupRound
+
+    round_ = GroupRound.objects.create(program=program, number=1, size=4)
+    group = DialogueGroup.objects.create(round=round_, number=1)
+    GroupMember.objects.create(round=round_, group=group, participant=participant)
+    SessionFactory(program=program, group=group)
+    participant.applications.update(status="withdrawn")
+    assert pks(selectors.sessions_of_person(participant)) == []
