@@ -370,3 +370,17 @@ def test_a_group_member_no_longer_accepted_lists_no_group_session(program, parti
     SessionFactory(program=program, group=group)
     participant.applications.update(status="withdrawn")
     assert pks(selectors.sessions_of_person(participant)) == []
+
+
+def test_attendees_are_read_in_one_query_with_all_they_show(program, session,
+                                                           django_assert_num_queries):
+    for name in ("Ali", "Petros", "Zeynep"):
+        RSVPFactory(session=session, participant=accepted_participant(program, display_name=name),
+                    response="yes", attended=True, ground_rules_accepted_at=timezone.now())
+    with django_assert_num_queries(1):
+        shown = [(r.pk, r.session_id, r.participant_id, r.response, r.attended,
+                  r.ground_rules_accepted_at is not None, r.participant.pk,
+                  r.participant.display_name, r.participant.erased_at, r.side_name)
+                 for r in selectors.attendees_of(session)]
+    assert [row[7] for row in shown] == ["Ali", "Petros", "Zeynep"]
+    assert all(row[1] == session.pk and row[3:6] == ("yes", True, True) for row in shown)
