@@ -82,7 +82,8 @@ def test_off_record_outcomes_are_read_by_those_who_said_yes(program, session, pa
     assert not selectors.can_read_outcomes(access(bob, session), session, None)
 
 
-def test_own_rsvp_is_the_callers_only(session, participant, bob):
+def test_own_rsvp_is_the_callers_only(program, session, participant, bob):
+    RSVPFactory(session=SessionFactory(program=program), participant=participant)
     mine = RSVPFactory(session=session, participant=participant)
     RSVPFactory(session=session, participant=bob)
     assert selectors.own_rsvp(participant, session) == mine
@@ -219,7 +220,7 @@ def test_only_staff_custodians_and_the_sessions_facilitators_see_the_venue_early
     assert not access(bob, session).sees_venue_early(session)
 
 
-def test_the_venue_is_judged_at_the_time_given(program, session, participant):
+def test_the_venue_is_judged_at_the_time_given(program, session, participant, alice):
     program.venue_disclosure_hours = 24
     program.save()
     session.location = "Ledra Palace"
@@ -230,6 +231,8 @@ def test_the_venue_is_judged_at_the_time_given(program, session, participant):
             seen.venue(session, now=before).location) == (True, None)
     assert (seen.venue(session, now=after).withheld,
             seen.venue(session, now=after).location) == (False, "Ledra Palace")
+    staff = access(alice, session).venue(session, now=before)
+    assert (staff.withheld, staff.location) == (False, "Ledra Palace")
 
 
 def test_a_facilitator_who_left_the_organization_runs_nothing(session, facilitator):
@@ -384,3 +387,12 @@ def test_attendees_are_read_in_one_query_with_all_they_show(program, session,
                  for r in selectors.attendees_of(session)]
     assert [row[7] for row in shown] == ["Ali", "Petros", "Zeynep"]
     assert all(row[1] == session.pk and row[3:6] == ("yes", True, True) for row in shown)
+
+
+def test_outcomes_are_read_with_their_authors_in_one_query(session, facilitator,
+                                                           django_assert_num_queries):
+    for _ in range(3):
+        OutcomeFactory(session=session, author=facilitator)
+    with django_assert_num_queries(1):
+        authors = [outcome.author.display_name for outcome in selectors.outcomes_of(session)]
+    assert authors == ["Fatma"] * 3
