@@ -102,6 +102,7 @@ def test_sessions_visible_to_follow_their_programs(org, session, facilitator):
     assert set(pks(selectors.sessions_visible_to(facilitator))) == {session.pk}
     draft.facilitators.add(facilitator)
     others = SessionFactory(program=draft.program)  # someone else's, of the same draft
+    others.facilitators.add(UserFactory())
     assert set(pks(selectors.sessions_visible_to(facilitator))) == {session.pk, draft.pk}
     others.delete()
     assert foreign_draft.pk not in pks(selectors.sessions_visible_to(facilitator))
@@ -396,3 +397,18 @@ def test_outcomes_are_read_with_their_authors_in_one_query(session, facilitator,
     with django_assert_num_queries(1):
         authors = [outcome.author.display_name for outcome in selectors.outcomes_of(session)]
     assert authors == ["Fatma"] * 3
+
+
+def test_visible_sessions_are_read_with_program_group_and_facilitators_in_two_queries(
+        program, facilitator, django_assert_num_queries):
+    from dialogues.models import DialogueGroup, GroupRound
+
+    round_ = GroupRound.objects.create(program=program, number=1, size=4)
+    for number in (1, 2, 3):
+        group = DialogueGroup.objects.create(round=round_, number=number)
+        SessionFactory(program=program, group=group).facilitators.add(facilitator)
+    with django_assert_num_queries(2):  # the sessions, then their facilitators
+        shown = [(s.program.organization.name, s.group.round.number,
+                  [f.display_name for f in s.facilitators.all()])
+                 for s in selectors.sessions_visible_to(ANONYMOUS)]
+    assert [row[1:] for row in shown] == [(1, ["Fatma"])] * 3
