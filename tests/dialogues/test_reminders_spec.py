@@ -616,3 +616,69 @@ def test_accepting_plans_this_programs_sessions_only(program, alice, org):
     SessionFactory(program=elsewhere)
     user = accepted(program, alice).applicant
     assert planned(recipient=user) == {}
+
+
+# --- Rows that stay as they are -------------------------------------------------------------
+# Planning again revives a cancelled row still ahead (attempts back to 0): a row wrongly
+# cancelled on the way would come back changed. A retried row (attempts 2) shows it.
+
+
+def mark_retried(**filters):
+    Notification.objects.filter(**filters).update(attempts=2, last_error="451 busy")
+
+
+def retried(key):
+    row = Notification.objects.get(dedupe_key=key)
+    return row.status, row.attempts, row.last_error
+
+
+def test_a_reminder_offset_kept_leaves_the_facilitators_rows_as_they_are(program, alice):
+    set_rules(program, alice, (REMINDER, -60), (REMINDER, -30), (FOLLOWUP, 30))
+    helper = UserFactory()
+    session = facilitated_session(program, helper)
+    reminders.session_created(session=session)
+    mark_retried(kind=FACILITATOR)
+    set_rules(program, alice, (REMINDER, -30), (PROGRAM_FOLLOWUP, 60))
+    assert retried(f"{FACILITATOR}:{session.pk}:{helper.pk}:-30") == ("pending", 2, "451 busy")
+
+
+def test_taking_a_facilitator_off_leaves_every_other_row_of_the_session_as_it_is(program,
+                                                                              alice):
+    set_rules(program, alice, (REMINDER, -60))
+    leaving, staying = UserFactory(), UserFactory()
+    accepted(program, alice, leaving)  # also a participant of the session
+    session = facilitated_session(program, leaving, staying)
+    reminders.session_created(session=session)
+    mark_retried(context__session=session.pk)
+    session.facilitators.remove(leaving)
+    reminders.facilitators_changed(session=session, removed=[leaving.pk])
+    s = session.pk
+    assert retried(f"{FACILITATOR}:{s}:{leaving.pk}:-60")[0] == "cancelled"
+    assert retried(f"{FACILITATOR}:{s}:{staying.pk}:-60") == ("pending", 2, "451 busy")
+    assert retried(f"{REMINDER}:{s}:{leaving.pk}:-60") == ("pending", 2, "451 busy")
+
+
+def test_a_group_change_leaves_the_facilitators_rows_as_they_are(program, alice):
+    set_rules(program, alice, (REMINDER, -60))
+    member = accepted(program, alice).applicant
+    helper = UserFactory()
+    session = SessionFactory(program=program, group=group_of(program, member))
+    session.facilitators.add(helper)
+    reminders.session_created(session=session)
+    mark_retried(kind=FACILITATOR)
+    reminders.session_audience_changed(session=session)
+    assert retried(f"{FACILITATOR}:{session.pk}:{helper.pk}:-60") == ("pending", 2, "451 busy")
+
+
+def test_hundreds_of_planned_rows_all_move_with_their_session(program, alice):
+    offsets = range(-1, -603, -1)  # 602 reminders: the existing rows are read in batches
+    set_rules(program, alice, *[(REMINDER, offset) for offset in offsets])
+    session = SessionFactory(program=program)
+    accepted(program, alice)
+    session.starts_at += timedelta(hours=1)
+    session.ends_at += timedelta(hours=1)
+    session.save()
+    reminders.session_rescheduled(session=session)
+    assert sorted(due for _, due in planned(status="pending").values()) == sorted(
+        session.starts_at + timedelta(minutes=offset) for offset in offsets)
+    assert Notification.objects.filter(kind=REMINDER).count() == 602
