@@ -83,12 +83,13 @@ def test_off_record_outcomes_are_read_by_those_who_said_yes(program, session, pa
 
 
 def test_own_rsvp_is_the_callers_only(program, session, participant, bob):
-    RSVPFactory(session=SessionFactory(program=program), participant=participant)
-    mine = RSVPFactory(session=session, participant=participant)
-    RSVPFactory(session=session, participant=bob)
-    assert selectors.own_rsvp(participant, session) == mine
-    assert selectors.own_rsvp(ANONYMOUS, session) is None
-    assert selectors.own_rsvp(UserFactory(), session) is None
+    RSVPFactory(session=session, participant=participant)  # an earlier session's answer
+    later = SessionFactory(program=program)
+    mine = RSVPFactory(session=later, participant=participant)
+    RSVPFactory(session=later, participant=bob)
+    assert selectors.own_rsvp(participant, later) == mine
+    assert selectors.own_rsvp(ANONYMOUS, later) is None
+    assert selectors.own_rsvp(UserFactory(), later) is None
 
 
 # --- Visibility -----------------------------------------------------------------------------
