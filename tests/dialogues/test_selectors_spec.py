@@ -413,3 +413,11 @@ def test_visible_sessions_are_read_with_program_group_and_facilitators_in_two_qu
                   [f.display_name for f in s.facilitators.all()])
                  for s in selectors.sessions_visible_to(ANONYMOUS)]
     assert [row[1:] for row in shown] == [(1, ["Fatma"])] * 3
+
+
+def test_a_sessions_facilitators_are_read_with_their_display_name_only(session):
+    # Session lists reach everyone: their facilitators' other fields (email…) are not read.
+    [session] = selectors.sessions_visible_to(ANONYMOUS)
+    [facilitator] = session.facilitators.all()
+    assert facilitator.display_name == "Fatma"
+    assert {"email", "legal_name", "password"} <= facilitator.get_deferred_fields()
