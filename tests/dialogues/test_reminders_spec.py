@@ -682,3 +682,24 @@ def test_hundreds_of_planned_rows_all_move_with_their_session(program, alice):
     assert sorted(due for _, due in planned(status="pending").values()) == sorted(
         session.starts_at + timedelta(minutes=offset) for offset in offsets)
     assert Notification.objects.filter(kind=REMINDER).count() == 602
+
+
+def test_a_row_the_dispatcher_claims_while_planning_is_left_to_it(program, alice, monkeypatch):
+    set_rules(program, alice, (REMINDER, -60))
+    session = SessionFactory(program=program)
+    accepted(program, alice)
+    row = Notification.objects.get(kind=REMINDER)
+    replanned = reminders._replanned
+
+    def claimed_meanwhile(existing, due_at, now):
+        # The dispatcher claims the row after planning read it, before it is moved.
+        Notification.objects.filter(pk=existing.pk).update(status="sending")
+        return replanned(existing, due_at, now)
+
+    monkeypatch.setattr(reminders, "_replanned", claimed_meanwhile)
+    session.starts_at += timedelta(hours=3)
+    session.ends_at += timedelta(hours=3)
+    session.save()
+    reminders.session_rescheduled(session=session)
+    claimed = Notification.objects.get(pk=row.pk)
+    assert (claimed.status, claimed.due_at) == ("sending", row.due_at)
