@@ -703,3 +703,26 @@ def test_a_row_the_dispatcher_claims_while_planning_is_left_to_it(program, alice
     reminders.session_rescheduled(session=session)
     claimed = Notification.objects.get(pk=row.pk)
     assert (claimed.status, claimed.due_at) == ("sending", row.due_at)
+
+
+def test_a_row_another_planner_creates_meanwhile_is_kept_once(program, alice, monkeypatch):
+    set_rules(program, alice, (REMINDER, -60))
+    session = SessionFactory(program=program)
+    first = accepted(program, alice).applicant
+    second = ApplicationFactory(program=program, side=program.sides.first(),
+                                status="accepted").applicant  # not planned yet
+    key = f"{REMINDER}:{session.pk}:{second.pk}:-60"
+    replanned = reminders._replanned
+
+    def planned_elsewhere_meanwhile(existing, due_at, now):
+        # Another planner (the same change seen twice) writes the second person's row
+        # after this one looked for it.
+        NotificationFactory(recipient=second, kind=REMINDER, dedupe_key=key, due_at=due_at,
+                            context={"session": session.pk, "program": program.pk,
+                                     "offset": -60})
+        return replanned(existing, due_at, now)
+
+    monkeypatch.setattr(reminders, "_replanned", planned_elsewhere_meanwhile)
+    reminders.session_created(session=session)
+    assert set(planned(context__session=session.pk)) == {
+        f"{REMINDER}:{session.pk}:{first.pk}:-60", key}
