@@ -114,8 +114,10 @@ def test_smtp_down_retries_until_back_and_a_permanent_refusal_fails(stack, sink,
     sink.stop()
     stack.worker()
     stack.beat()
+    # Each tick with the server away spends one attempt; the 40 rows take theirs in turn,
+    # so a second attempt comes after ~40 ticks plus the worker's start (slow when loaded).
     assert wait_until(
-        lambda: Notification.objects.filter(status="pending", attempts__gte=2).exists(), 60
+        lambda: Notification.objects.filter(status="pending", attempts__gte=2).exists(), 180
     ), stack.logs()
     assert sink.message_ids() == []
     sink.start()
