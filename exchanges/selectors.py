@@ -8,23 +8,27 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import (
-    Case,
+    BooleanField,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Sum,
     Value,
-    When,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import content
+from core.paging import count_with
 from exchanges.models import (
+    CLOSED_LAST,
+    PUBLIC_STATUSES,
     READER_ROLES,
     REVEALER_ROLES,
     STAFF_ROLES,
@@ -37,11 +41,11 @@ from exchanges.models import (
     Organization,
     Program,
     ProgramStatus,
+    ProgramTally,
     Role,
     Side,
+    search_text_sql,
 )
-
-PUBLIC_STATUSES = (ProgramStatus.PUBLISHED, ProgramStatus.CLOSED)
 
 
 def role_in(user, organization_id: int) -> str | None:
@@ -99,25 +103,68 @@ def organizations_of(user) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user).order_by("name")
 
 
+@dataclass(frozen=True)
+class Visibility:
+    """What the caller sees beyond public programs, resolved before the list's query so
+    that PostgreSQL estimates `public OR organization IN (...) OR id IN (...)` well (it
+    cannot estimate correlated EXISTS and planned sequential scans with JIT)."""
+
+    organizations: frozenset[int] = frozenset()  # read as staff: every program
+    programs: frozenset[int] = frozenset()  # non-public, outside those organizations
+
+    def q(self) -> Q:
+        return (Q(status__in=PUBLIC_STATUSES) | Q(organization_id__in=self.organizations)
+                | Q(pk__in=self.programs))
+
+    def count(self) -> int:
+        """How many programs `q()` matches, from the maintained tally (one query)."""
+        tallied = ProgramTally.objects.filter(
+            Q(public=True) | Q(organization_id__in=self.organizations)
+        ).aggregate(programs=Sum("programs"))["programs"]
+        return (tallied or 0) + len(self.programs)
+
+
+def visibility_of(user, *, through_facilitation: bool = True) -> Visibility:
+    """One query: the organizations where the caller is more than a facilitator, and the
+    non-public programs of other organizations they applied to or, still a member,
+    have a session assigned in."""
+    if not user.is_authenticated:
+        return Visibility()
+    readers = Membership.objects.filter(user=user, role__in=READER_ROLES)
+    applied = Application.objects.filter(applicant=user, program=OuterRef("pk"))
+    reaches = Exists(applied)
+    if through_facilitation:
+        member = Membership.objects.filter(user=user, organization=OuterRef("organization"))
+        reaches |= Exists(member) & Exists(_facilitated_by(user))
+    programs = (Program.objects.filter(reaches).exclude(status__in=PUBLIC_STATUSES)
+                .exclude(organization__in=readers.values("organization_id")))
+    rows = (readers.order_by().annotate(kind=Value("o")).values_list("kind", "organization_id")
+            .union(programs.order_by().annotate(kind=Value("p")).values_list("kind", "pk"),
+                   all=True))
+    found = {"o": set(), "p": set()}
+    for kind, pk in rows:
+        found[kind].add(pk)
+    return Visibility(frozenset(found["o"]), frozenset(found["p"]))
+
+
 def programs_visible_to(user, *, through_facilitation: bool = True) -> QuerySet[Program]:
     """Published and closed programs, plus every program of the organizations where the
     caller is more than a facilitator, the programs where a facilitator (still a member)
     has a session assigned, and those the caller applied to (API v1.1: facilitators no
-    longer list drafts)."""
-    visible = Q(status__in=PUBLIC_STATUSES)
-    if user.is_authenticated:
-        member = Membership.objects.filter(user=user, organization=OuterRef("organization"))
-        reader = member.exclude(role=Role.FACILITATOR)
-        applied = Application.objects.filter(applicant=user, program=OuterRef("pk"))
-        visible |= Q(Exists(reader)) | Q(Exists(applied))
-        if through_facilitation:
-            visible |= Q(Exists(member)) & Q(Exists(_facilitated_by(user)))
-    return (
-        Program.objects.filter(visible)
+    longer list drafts). Its `count()` in a paginator comes from the tally."""
+    visibility = visibility_of(user, through_facilitation=through_facilitation)
+    programs = (
+        Program.objects.filter(visibility.q())
         .select_related("organization")
         .prefetch_related("sides")
         .order_by("starts_on", "id")
     )
+    return _tallied(programs, visibility.count)
+
+
+def _tallied(programs: QuerySet[Program], count) -> QuerySet[Program]:
+    """The tally answers counts on PostgreSQL, whose triggers keep it."""
+    return count_with(programs, count) if connection.vendor == "postgresql" else programs
 
 
 def _facilitated_by(user) -> QuerySet[Program]:
@@ -258,13 +305,24 @@ def filter_programs(
 
 def search_programs(programs: QuerySet[Program], text: str) -> QuerySet[Program]:
     """Every word must appear in the title, summary, description or location, in the
-    reader's language or the program's main language."""
+    reader's language or the program's main language. On PostgreSQL a trigram index over
+    all of a program's texts (search_text_sql) first finds the candidates."""
     for word in text.split():
-        programs = programs.filter(
+        programs = programs.filter(_indexed_text_contains(word) & (
             content.search_q("title", word) | content.search_q("summary", word)
             | content.search_q("description", word) | Q(location__icontains=word)
-        )
+        ))
     return programs
+
+
+def _indexed_text_contains(word: str) -> Q:
+    if connection.vendor != "postgresql":
+        return Q()
+    pattern = f"%{connection.ops.prep_for_like_query(word)}%"
+    text = search_text_sql(Program._meta.db_table)
+    # Only the fixed expression is SQL; the word is a parameter.
+    return Q(RawSQL(f"UPPER({text}) LIKE UPPER(%s)", (pattern,),  # noqa: S611
+                    output_field=BooleanField()))
 
 
 def _sides_with_accepted() -> Prefetch:
@@ -274,18 +332,13 @@ def _sides_with_accepted() -> Prefetch:
 
 def catalogue_programs(**filters) -> QuerySet[Program]:
     """Published programs, then closed ones; each side carries its `accepted` count."""
-    programs = Program.objects.filter(status__in=PUBLIC_STATUSES)
+    programs = _tallied(Program.objects.filter(status__in=PUBLIC_STATUSES),
+                        Visibility().count)
     return (
         filter_programs(programs, **filters)
         .select_related("organization")
         .prefetch_related(_sides_with_accepted())
-        .annotate(
-            closed_last=Case(
-                When(status=ProgramStatus.CLOSED, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
+        .annotate(closed_last=CLOSED_LAST)
         .order_by("closed_last", "starts_on", "id")
     )
 
