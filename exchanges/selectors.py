@@ -17,8 +17,6 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Sum,
-    Value,
 )
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -105,46 +103,68 @@ def organizations_of(user) -> QuerySet[Organization]:
 
 @dataclass(frozen=True)
 class Visibility:
-    """What the caller sees beyond public programs, resolved before the list's query so
-    that PostgreSQL estimates `public OR organization IN (...) OR id IN (...)` well (it
-    cannot estimate correlated EXISTS and planned sequential scans with JIT)."""
+    """What the caller sees beyond public programs, as uncorrelated subqueries: PostgreSQL
+    runs each once, first (a hashed subplan), and estimates `public OR organization IN
+    (...) OR id IN (...)` well. It could not estimate the correlated EXISTS this replaced,
+    and planned sequential scans and JIT. Subqueries rather than ids fetched beforehand:
+    no query more per page (the lists' query-count guards)."""
 
-    organizations: frozenset[int] = frozenset()  # read as staff: every program
-    programs: frozenset[int] = frozenset()  # non-public, outside those organizations
+    readers: QuerySet | None = None  # organization ids read as staff: every program
+    reached: tuple[QuerySet, ...] = ()  # program ids applied to, or facilitated
 
     def q(self) -> Q:
-        return (Q(status__in=PUBLIC_STATUSES) | Q(organization_id__in=self.organizations)
-                | Q(pk__in=self.programs))
+        visible = Q(status__in=PUBLIC_STATUSES)
+        if self.readers is not None:
+            visible |= Q(organization_id__in=self.readers)
+        for programs in self.reached:
+            visible |= Q(pk__in=programs)
+        return visible
 
     def count(self) -> int:
-        """How many programs `q()` matches, from the maintained tally (one query)."""
-        tallied = ProgramTally.objects.filter(
-            Q(public=True) | Q(organization_id__in=self.organizations)
-        ).aggregate(programs=Sum("programs"))["programs"]
-        return (tallied or 0) + len(self.programs)
+        """How many programs `q()` matches, in one query: the tally's public programs and
+        those of the reader organizations, plus the others reached, counted apart (each
+        part an index-driven semi-join; none counts a program twice)."""
+        parts = [ProgramTally.objects.filter(self._tallied_q()).values("programs")]
+        seen = Q()
+        for programs in self.reached:
+            others = (Program.objects.filter(pk__in=programs).filter(seen)
+                      .exclude(status__in=PUBLIC_STATUSES)
+                      .exclude(organization_id__in=self.readers))
+            parts.append(others.values("pk"))
+            seen &= ~Q(pk__in=programs)
+        sql, params = [], []
+        for i, part in enumerate(parts):
+            part_sql, part_params = part.query.sql_with_params()
+            total = "SUM(programs)" if i == 0 else "COUNT(*)"
+            # Only compiled querysets and fixed words; values are parameters.
+            sql.append(f"(SELECT COALESCE({total}, 0) FROM ({part_sql}) AS part)")  # noqa: S608
+            params.extend(part_params)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + " + ".join(sql), params)
+            return int(cursor.fetchone()[0])
+
+    def _tallied_q(self) -> Q:
+        if self.readers is None:
+            return Q(public=True)
+        return Q(public=True) | Q(organization_id__in=self.readers)
 
 
 def visibility_of(user, *, through_facilitation: bool = True) -> Visibility:
-    """One query: the organizations where the caller is more than a facilitator, and the
-    non-public programs of other organizations they applied to or, still a member,
-    have a session assigned in."""
+    """The organizations where the caller is more than a facilitator; the programs they
+    applied to; with `through_facilitation`, those where they have a session assigned
+    while still a member of the program's organization."""
     if not user.is_authenticated:
         return Visibility()
-    readers = Membership.objects.filter(user=user, role__in=READER_ROLES)
-    applied = Application.objects.filter(applicant=user, program=OuterRef("pk"))
-    reaches = Exists(applied)
+    readers = (Membership.objects.filter(user=user, role__in=READER_ROLES)
+               .values("organization_id"))
+    reached = [Application.objects.filter(applicant=user).values("program_id")]
     if through_facilitation:
-        member = Membership.objects.filter(user=user, organization=OuterRef("organization"))
-        reaches |= Exists(member) & Exists(_facilitated_by(user))
-    programs = (Program.objects.filter(reaches).exclude(status__in=PUBLIC_STATUSES)
-                .exclude(organization__in=readers.values("organization_id")))
-    rows = (readers.order_by().annotate(kind=Value("o")).values_list("kind", "organization_id")
-            .union(programs.order_by().annotate(kind=Value("p")).values_list("kind", "pk"),
-                   all=True))
-    found = {"o": set(), "p": set()}
-    for kind, pk in rows:
-        found[kind].add(pk)
-    return Visibility(frozenset(found["o"]), frozenset(found["p"]))
+        # Through the reverse relations: exchanges does not import dialogues. A
+        # related-lookup join sees invitations too, but only members have a user.
+        reached.append(Program.objects.filter(sessions__facilitators=user,
+                                              organization__memberships__user=user)
+                       .values("pk"))
+    return Visibility(readers, tuple(reached))
 
 
 def programs_visible_to(user, *, through_facilitation: bool = True) -> QuerySet[Program]:
@@ -165,12 +185,6 @@ def programs_visible_to(user, *, through_facilitation: bool = True) -> QuerySet[
 def _tallied(programs: QuerySet[Program], count) -> QuerySet[Program]:
     """The tally answers counts on PostgreSQL, whose triggers keep it."""
     return count_with(programs, count) if connection.vendor == "postgresql" else programs
-
-
-def _facilitated_by(user) -> QuerySet[Program]:
-    """The program of the outer query when one of its sessions is assigned to `user`
-    (through the reverse relation: exchanges does not import dialogues)."""
-    return Program.objects.filter(pk=OuterRef("pk"), sessions__facilitators=user)
 
 
 def programs_open_for_applications() -> QuerySet[Program]:
