@@ -14,7 +14,7 @@ their passwords are unusable.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -139,13 +139,13 @@ class Command(BaseCommand):
             batch_size=BATCH)
 
     def sessions(self, programs: list[Program], staff: dict[int, list[User]]) -> int:
-        now = timezone.now()
         chosen = programs[::10]
+        starts = [datetime.combine(program.starts_on, time(10), UTC) for program in chosen]
         sessions = Session.objects.bulk_create(
             [Session(program=program, title=f"Session of {program.pk}",
                      format=SessionFormat.values[0], timezone="UTC",
-                     starts_at=now + timedelta(days=self.random.randrange(-365, 365)),
-                     ends_at=now + timedelta(days=400)) for program in chosen],
+                     starts_at=start, ends_at=start + timedelta(hours=2))
+             for program, start in zip(chosen, starts, strict=True)],
             batch_size=BATCH)
         through = Session.facilitators.through
         through.objects.bulk_create(
