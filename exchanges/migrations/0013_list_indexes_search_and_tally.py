@@ -126,10 +126,6 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['program', 'status'], name='application_program_status'),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['applicant', '-created_at', '-id'], name='application_mine'),
-        ),
-        migrations.AddIndex(
             model_name='program',
             index=models.Index(fields=['starts_on', 'id'], name='program_start'),
         ),
@@ -172,10 +168,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='application',
             index=models.Index(fields=['program', 'status'], name='application_program_status'),
-        ),
-        migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['applicant', '-created_at', '-id'], name='application_mine'),
         ),
         migrations.AddIndex(
             model_name='program',

@@ -546,7 +546,6 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["program", "side", "status"], name="application_seat_count"),
             models.Index(fields=["program", "status"], name="application_program_status"),
-            models.Index(fields=["applicant", "-created_at", "-id"], name="application_mine"),
         ]
 
     def __str__(self):
