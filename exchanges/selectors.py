@@ -330,19 +330,19 @@ def search_programs(programs: QuerySet[Program], text: str) -> QuerySet[Program]
     return programs
 
 
-def _word_in_texts(word: str) -> Q:
+def _word_in_texts(word: str, indexed: bool | None = None) -> Q:
     """On PostgreSQL a trigram index over all of a program's texts in every language
     (search_text_sql) finds the candidates, and the rule above checks each. The rule is
     wrapped in a CASE so that the planner takes it as an even chance: it multiplies the
     selectivities of its ORed LIKEs into "one row" and then joins as if for one row."""
     rule = (content.search_q("title", word) | content.search_q("summary", word)
             | content.search_q("description", word) | Q(location__icontains=word))
-    if connection.vendor != "postgresql":
+    if not (connection.vendor == "postgresql" if indexed is None else indexed):
         return rule
     pattern = f"%{connection.ops.prep_for_like_query(word)}%"
     text = search_text_sql(Program._meta.db_table)
     # Only the fixed expression is SQL; the word is a parameter.
-    candidate = RawSQL(f"UPPER({text}) LIKE UPPER(%s)", (pattern,),  # noqa: S611
+    candidate = RawSQL(f"UPPER({text}) LIKE UPPER(%s) ESCAPE '\\'", (pattern,),  # noqa: S611
                        output_field=BooleanField())
     checked = Case(When(rule, then=Value(True)), default=Value(False),
                    output_field=BooleanField())

@@ -146,3 +146,46 @@ def test_seed_scale_makes_a_field_and_refuses_to_seed_twice():
     assert Program.objects.count() == 50
     if connection.vendor == "postgresql":
         assert _tally() == _counted()
+
+
+def test_the_visibility_count_is_the_tally_plus_the_programs_reached_outside_it(org):
+    """On any database, given a tally that matches the rows (PostgreSQL's triggers keep
+    it so; here it is written from COUNT(*))."""
+    people = _people(org)
+    ProgramTally.objects.all().delete()
+    ProgramTally.objects.bulk_create(
+        ProgramTally(organization_id=organization, public=public, programs=n)
+        for (organization, public), n in _counted().items())
+    for person in people:
+        for through_facilitation in (True, False):
+            visibility = selectors.visibility_of(person,
+                                                 through_facilitation=through_facilitation)
+            visible = Program.objects.filter(visibility.q())
+            assert visibility.count() == visible.count(), (person, through_facilitation)
+
+
+def test_only_postgresql_lists_carry_the_tally(org, alice):
+    expected = connection.vendor == "postgresql"
+    assert (known_count(selectors.programs_visible_to(alice)) is not None) == expected
+    assert (known_count(selectors.catalogue_programs()) is not None) == expected
+
+
+def test_the_indexed_search_checks_each_candidate_with_the_readers_rule(org):
+    """The trigram candidates cover every language; the rule keeps the reader's and the
+    main one (tried here on any database: the expression is plain SQL)."""
+    main = ProgramFactory(organization=org, title="Harbour walk", location="Larnaca")
+    french = ProgramFactory(organization=org, title="Promenade", title_tr="Liman yuruyusu",
+                            title_fr="Port walk fr", languages=["en", "fr", "tr"])
+    ProgramFactory(organization=org, title="Mountain 100% hike_x")
+
+    def found(word):
+        return sorted(Program.objects.filter(selectors._word_in_texts(word, indexed=True))
+                      .values_list("title", flat=True))
+
+    assert found("harbour") == [main.title]
+    assert found("LARNACA") == [main.title]
+    assert found("yuruyusu") == []  # Turkish only: not the English reader's
+    assert found("port") == []  # French only: the same
+    assert found("promenade") == [french.title]
+    assert found("100%") == ["Mountain 100% hike_x"]
+    assert found("h_ke") == []  # LIKE's wildcards are the words' own letters
