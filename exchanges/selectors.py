@@ -135,7 +135,7 @@ class Visibility:
             others = (Program.objects.filter(pk__in=programs).filter(seen)
                       .exclude(status__in=PUBLIC_STATUSES)
                       .exclude(organization_id__in=self.readers))
-            parts.append(others.values("pk"))
+            parts.append(others.order_by().values("pk"))
             seen &= ~Q(pk__in=programs)
         sql, params = [], []
         for i, part in enumerate(parts):
