@@ -369,7 +369,8 @@ def catalogue_programs(**filters) -> QuerySet[Program]:
 
 def catalogue_organizations() -> QuerySet[Organization]:
     """Organizations with at least one public program, for the catalogue's filter."""
-    return Organization.objects.filter(programs__status__in=PUBLIC_STATUSES).distinct()
+    public = Program.objects.filter(organization=OuterRef("pk"), status__in=PUBLIC_STATUSES)
+    return Organization.objects.filter(Exists(public))
 
 
 @dataclass(frozen=True)
