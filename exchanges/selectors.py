@@ -77,14 +77,6 @@ def can_reveal(user, organization_id: int) -> bool:
     return role_in(user, organization_id) in REVEALER_ROLES
 
 
-def reader_organizations(user) -> frozenset[int]:
-    """Organizations whose programs, applications and sessions `user` reads as staff."""
-    if not user.is_authenticated:
-        return frozenset()
-    return frozenset(Membership.objects.filter(user=user, role__in=READER_ROLES)
-                     .values_list("organization_id", flat=True))
-
-
 def require_staff(user, organization_id: int) -> None:
     """Services call this before a change only owners and coordinators may make."""
     if not is_staff_of(user, organization_id):
@@ -259,7 +251,8 @@ def personal_data_organizations(viewer) -> frozenset[int]:
 
 
 def staff_access(viewer) -> tuple[frozenset[int], frozenset[int]]:
-    """Both sets in one query: (`reader_organizations`, `personal_data_organizations`)."""
+    """Both sets in one query: (the organizations whose programs, applications and sessions
+    the viewer reads as staff, `personal_data_organizations`)."""
     if not viewer.is_authenticated:
         return frozenset(), frozenset()
     rows = list(Membership.objects.filter(user=viewer, role__in=READER_ROLES)
