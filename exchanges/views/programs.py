@@ -7,7 +7,6 @@ Organization pages live in exchanges/org_views.py.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from core import content
 from core.csv_export import csv_response
 from core.errors import Conflict
+from core.paging import CountedPaginator
 from core.validity import canonical_timezone
 from exchanges import exports, selectors, services
 from exchanges.forms import (
@@ -55,7 +55,7 @@ def home(request):
 
 
 def _page(request, items, size):
-    return Paginator(items, size).get_page(request.GET.get("page"))
+    return CountedPaginator(items, size).get_page(request.GET.get("page"))
 
 
 def _query_without_page(request) -> str:
