@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from core.api import MAX_ID
 from exchanges import exports, services
+from exchanges.api import lean
 from exchanges.api.serializers import (
     NOT_ALLOWED,
     ApplicationCreateSerializer,
@@ -133,9 +134,9 @@ class ProgramListView(generics.ListAPIView):
         return programs_visible_to(self.request.user)
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = seat_context(page, _staff_organizations(request))
-        return self.get_paginated_response(ProgramSerializer(page, many=True, context=context).data)
+        # ProgramSerializer's output from values() rows (exchanges/api/lean.py).
+        page = self.paginate_queryset(lean.rows(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(lean.represent(page, _staff_organizations(request)))
 
     @extend_schema(request=ProgramWriteSerializer, responses={201: ProgramSerializer})
     def post(self, request):

@@ -1,0 +1,153 @@
+"""The program list (GET programs/) from values() rows instead of model instances.
+
+A page of the list is the hot path of the API: building Program and Side instances,
+a prefetch queryset per program and DRF's field-by-field serialization cost more than
+the queries. This module answers the same JSON, byte for byte, from two values()
+queries (the page, its sides). Its plan is derived once from ProgramSerializer's
+fields, so a plain field added there appears here too; a SerializerMethodField needs
+its counterpart in METHOD_FIELDS (building the plan fails loudly otherwise), and
+tests/api/test_program_list_lean.py compares both outputs.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import cache
+from types import SimpleNamespace
+
+from django.conf import settings
+from rest_framework import serializers
+
+from core import content
+from exchanges.api.serializers import ProgramSerializer, seat_counts
+from exchanges.models import Program, Side
+from exchanges.services import seats_per_side
+
+# DRF fields whose to_representation gives back a database value of their type unchanged.
+_AS_IS = (serializers.CharField, serializers.IntegerField, serializers.BooleanField,
+          serializers.ChoiceField, serializers.ListField)
+_SIDE_COUNTS = ("accepted", "waitlisted", "pending")
+
+Row = dict
+Getter = Callable[[Row, "Page"], object]
+
+
+class Page:
+    """What the rows of one page share: the reader's language, sides and counts."""
+
+    def __init__(self, rows: list[Row], staff_organizations: frozenset[int]):
+        self.language = content.active_language()
+        self.staff_organizations = staff_organizations
+        self.sides = _sides_of([row["id"] for row in rows])
+        staffed = [row["id"] for row in rows if row["organization_id"] in staff_organizations]
+        self.counts = seat_counts(staffed)
+
+
+def _sides_of(program_ids: list[int]) -> dict[int, list[Row]]:
+    """The sides of the page's programs in one query, in Side's own order."""
+    sides = defaultdict(list)
+    if program_ids:
+        columns = ("id", "program_id", *_text_columns(Side))
+        for row in (Side.objects.filter(program_id__in=program_ids)
+                    .order_by(*Side._meta.ordering).values(*columns)):
+            sides[row["program_id"]].append(row)
+    return sides
+
+
+def _text_columns(model) -> list[str]:
+    return [name for field in model.content_fields
+            for name in (field, *(content.column(field, code)
+                                  for code in content.CONTENT_LANGUAGES))]
+
+
+def _shown(row: Row, field: str, language: str):
+    """core.content.ContentDescriptor's rule over a row."""
+    return row[content.column(field, language)] or row[field]
+
+
+def _translations(row: Row, fields: Iterable[str], languages: list[str]) -> dict:
+    """core.content.translations over a row."""
+    main = languages[0] if languages else settings.LANGUAGE_CODE
+    result = {}
+    for field in fields:
+        texts = {}
+        for language in languages:
+            text = row[field] if language == main else row[content.column(field, language)] or ""
+            if text:
+                texts[language] = text
+        result[field] = texts
+    return result
+
+
+def _program_translations(row: Row, page: Page) -> dict:
+    return _translations(row, Program.content_fields, row["languages"])
+
+
+def _program_sides(row: Row, page: Page) -> list[dict]:
+    sides = page.sides.get(row["id"], [])
+    program = SimpleNamespace(balance=row["balance"], capacity=row["capacity"])
+    seats = seats_per_side(program, len(sides) or 1)
+    is_staff = row["organization_id"] in page.staff_organizations
+    return [
+        {
+            "id": side["id"],
+            "name": _shown(side, "name", page.language),
+            "translations": _translations(side, Side.content_fields, row["languages"]),
+            "seats": seats,
+            **{status: page.counts[(side["id"], status)] if is_staff else None
+               for status in _SIDE_COUNTS},
+        }
+        for side in sides
+    ]
+
+
+# ProgramSerializer's method fields, and the columns each reads.
+METHOD_FIELDS: dict[str, tuple[Getter, tuple[str, ...]]] = {
+    "translations": (_program_translations, ("languages",)),
+    "sides": (_program_sides, ("id", "organization_id", "balance", "capacity", "languages")),
+}
+
+
+def _getter(name: str, field: serializers.Field) -> tuple[Getter, tuple[str, ...]]:
+    if isinstance(field, serializers.SerializerMethodField):
+        if name not in METHOD_FIELDS:
+            raise LookupError(f"ProgramSerializer.{name} has no counterpart in lean.py")
+        return METHOD_FIELDS[name]
+    if isinstance(field, serializers.SlugRelatedField):
+        column = f"{field.source}__{field.slug_field}"
+        return (lambda row, page: row[column]), (column,)
+    source = field.source
+    if source in Program.content_fields:
+        return ((lambda row, page: _shown(row, source, page.language)),
+                (source, *(content.column(source, code) for code in content.CONTENT_LANGUAGES)))
+    if isinstance(field, _AS_IS):
+        return (lambda row, page: row[source]), (source,)
+
+    def represented(row, page):
+        value = row[source]
+        return None if value is None else field.to_representation(value)
+
+    return represented, (source,)
+
+
+@cache
+def plan() -> tuple[tuple[str, ...], tuple[tuple[str, Getter], ...]]:
+    """(the columns to read, a getter per output key in the serializer's order)."""
+    getters, columns = [], {"id": None, "organization_id": None}
+    for name, field in ProgramSerializer().fields.items():
+        getter, needs = _getter(name, field)
+        getters.append((name, getter))
+        columns.update(dict.fromkeys(needs))
+    return tuple(columns), tuple(getters)
+
+
+def rows(programs) -> object:
+    """`programs` (a queryset of the list) as the values() rows the plan reads."""
+    columns, _getters = plan()
+    return programs.prefetch_related(None).values(*columns)
+
+
+def represent(page_rows: list[Row], staff_organizations: frozenset[int]) -> list[dict]:
+    """ProgramSerializer(many=True).data for these rows, with seat_context's counts."""
+    _columns, getters = plan()
+    page = Page(page_rows, staff_organizations)
+    return [{name: getter(row, page) for name, getter in getters} for row in page_rows]
