@@ -15,10 +15,11 @@ from functools import cache
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.db.models import Count, FilteredRelation, Q
 from rest_framework import serializers
 
 from core import content
-from exchanges.api.serializers import ProgramSerializer, seat_counts
+from exchanges.api.serializers import ProgramSerializer
 from exchanges.models import Program, Side
 from exchanges.services import seats_per_side
 
@@ -32,24 +33,32 @@ Getter = Callable[[Row, "Page"], object]
 
 
 class Page:
-    """What the rows of one page share: the reader's language, sides and counts."""
+    """What the rows of one page share: the reader's language, the sides."""
 
     def __init__(self, rows: list[Row], staff_organizations: frozenset[int]):
         self.language = content.active_language()
         self.staff_organizations = staff_organizations
-        self.sides = _sides_of([row["id"] for row in rows])
         staffed = [row["id"] for row in rows if row["organization_id"] in staff_organizations]
-        self.counts = seat_counts(staffed)
+        self.sides = _sides_of([row["id"] for row in rows], staffed)
 
 
-def _sides_of(program_ids: list[int]) -> dict[int, list[Row]]:
-    """The sides of the page's programs in one query, in Side's own order."""
+def _sides_of(program_ids: list[int], staffed: list[int]) -> dict[int, list[Row]]:
+    """The sides of the page's programs in one query, in Side's own order; the sides of
+    `staffed` programs with their applications counted by status (exchanges.api.
+    serializers.seat_counts' numbers, for staff only)."""
     sides = defaultdict(list)
-    if program_ids:
-        columns = ("id", "program_id", *_text_columns(Side))
-        for row in (Side.objects.filter(program_id__in=program_ids)
-                    .order_by(*Side._meta.ordering).values(*columns)):
-            sides[row["program_id"]].append(row)
+    if not program_ids:
+        return sides
+    query = Side.objects.filter(program_id__in=program_ids).order_by(*Side._meta.ordering)
+    if staffed:
+        # Joined only for staffed programs' sides, so a reader pays for their counts only.
+        query = query.annotate(counted=FilteredRelation(
+            "applications", condition=Q(applications__program_id__in=staffed)))
+        query = query.annotate(**{status: Count("counted", filter=Q(counted__status=status))
+                                  for status in _SIDE_COUNTS})
+    columns = ("id", "program_id", *_text_columns(Side), *(_SIDE_COUNTS if staffed else ()))
+    for row in query.values(*columns):
+        sides[row["program_id"]].append(row)
     return sides
 
 
@@ -93,8 +102,7 @@ def _program_sides(row: Row, page: Page) -> list[dict]:
             "name": _shown(side, "name", page.language),
             "translations": _translations(side, Side.content_fields, row["languages"]),
             "seats": seats,
-            **{status: page.counts[(side["id"], status)] if is_staff else None
-               for status in _SIDE_COUNTS},
+            **{status: side[status] if is_staff else None for status in _SIDE_COUNTS},
         }
         for side in sides
     ]
