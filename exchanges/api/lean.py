@@ -2,11 +2,12 @@
 
 A page of the list is the hot path of the API: building Program and Side instances,
 a prefetch queryset per program and DRF's field-by-field serialization cost more than
-the queries. This module answers the same JSON, byte for byte, from two values()
-queries (the page, its sides). Its plan is derived once from ProgramSerializer's
-fields, so a plain field added there appears here too; a SerializerMethodField needs
-its counterpart in METHOD_FIELDS (building the plan fails loudly otherwise), and
-tests/api/test_program_list_lean.py compares both outputs.
+the queries. This module answers the same JSON, byte for byte, from values() rows:
+on PostgreSQL the page's query also brings each program's sides as a JSON array (one
+query), elsewhere a second query reads the page's sides. Its plan is derived once
+from ProgramSerializer's fields, so a plain field added there appears here too; a
+SerializerMethodField needs its counterpart in METHOD_FIELDS (building the plan
+fails loudly otherwise), and tests/api/test_program_list_lean.py compares both outputs.
 """
 
 from collections import defaultdict
@@ -15,12 +16,15 @@ from functools import cache
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db.models import Count, FilteredRelation, Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Case, Count, F, FilteredRelation, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce, JSONObject
 from rest_framework import serializers
 
 from core import content
 from exchanges.api.serializers import ProgramSerializer
-from exchanges.models import Program, Side
+from exchanges.models import Application, Program, Side
 from exchanges.services import seats_per_side
 
 # DRF fields whose to_representation gives back a database value of their type unchanged.
@@ -38,8 +42,28 @@ class Page:
     def __init__(self, rows: list[Row], staff_organizations: frozenset[int]):
         self.language = content.active_language()
         self.staff_organizations = staff_organizations
-        staffed = [row["id"] for row in rows if row["organization_id"] in staff_organizations]
-        self.sides = _sides_of([row["id"] for row in rows], staffed)
+        if rows and "side_rows" in rows[0]:  # PostgreSQL: read with the page
+            self.sides = {row["id"]: row["side_rows"] for row in rows}
+        else:
+            staffed = [row["id"] for row in rows
+                       if row["organization_id"] in staff_organizations]
+            self.sides = _sides_of([row["id"] for row in rows], staffed)
+
+
+def _side_rows(staff_organizations: frozenset[int]):
+    """PostgreSQL: the program's sides as an array of JSON objects in the page's own
+    query; for the programs of `staff_organizations`, with their applications counted
+    by status (CASE evaluates only the branch it takes)."""
+    sides = Side.objects.filter(program_id=OuterRef("pk")).order_by(*Side._meta.ordering)
+    texts = {name: F(name) for name in ("id", *_text_columns(Side))}
+    plain = ArraySubquery(sides.values(json=JSONObject(**texts)))
+    if not staff_organizations:
+        return plain
+    counts = {status: Coalesce(Subquery(
+        Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
+        .values("side_id").annotate(n=Count("*")).values("n")), 0) for status in _SIDE_COUNTS}
+    counted = ArraySubquery(sides.values(json=JSONObject(**texts, **counts)))
+    return Case(When(organization_id__in=staff_organizations, then=counted), default=plain)
 
 
 def _sides_of(program_ids: list[int], staffed: list[int]) -> dict[int, list[Row]]:
@@ -148,10 +172,15 @@ def plan() -> tuple[tuple[str, ...], tuple[tuple[str, Getter], ...]]:
     return tuple(columns), tuple(getters)
 
 
-def rows(programs) -> object:
-    """`programs` (a queryset of the list) as the values() rows the plan reads."""
+def rows(programs, staff_organizations: frozenset[int]) -> object:
+    """`programs` (a queryset of the list) as the values() rows the plan reads, on
+    PostgreSQL with their sides."""
     columns, _getters = plan()
-    return programs.prefetch_related(None).values(*columns)
+    programs = programs.prefetch_related(None)
+    if connection.vendor == "postgresql":
+        programs = programs.annotate(side_rows=_side_rows(staff_organizations))
+        columns = (*columns, "side_rows")
+    return programs.values(*columns)
 
 
 def represent(page_rows: list[Row], staff_organizations: frozenset[int]) -> list[dict]:

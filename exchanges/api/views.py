@@ -135,8 +135,9 @@ class ProgramListView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         # ProgramSerializer's output from values() rows (exchanges/api/lean.py).
-        page = self.paginate_queryset(lean.rows(self.filter_queryset(self.get_queryset())))
-        return self.get_paginated_response(lean.represent(page, _staff_organizations(request)))
+        staff = _staff_organizations(request)
+        page = self.paginate_queryset(lean.rows(self.filter_queryset(self.get_queryset()), staff))
+        return self.get_paginated_response(lean.represent(page, staff))
 
     @extend_schema(request=ProgramWriteSerializer, responses={201: ProgramSerializer})
     def post(self, request):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.utils import translation
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
@@ -102,7 +103,7 @@ def test_lean_rows_match_for_staff_of_a_protected_organization(varied, alice):
     programs = programs_visible_to(alice)
     staff = staff_access(alice)[0]
 
-    data = lean.represent(list(lean.rows(programs)), staff)
+    data = lean.represent(list(lean.rows(programs, staff)), staff)
 
     assert render(data) == render(full_serializer(alice))
     by_title = {p["title"]: p for p in data}
@@ -113,8 +114,8 @@ def test_lean_rows_match_for_staff_of_a_protected_organization(varied, alice):
 
 def test_lean_shows_the_readers_language_and_every_translation(varied, bob):
     with translation.override("tr"):
-        [program] = [p for p in lean.represent(list(lean.rows(programs_visible_to(bob))),
-                                               frozenset()) if p["title"] == "Köprü"]
+        page = list(lean.rows(programs_visible_to(bob), frozenset()))
+        [program] = [p for p in lean.represent(page, frozenset()) if p["title"] == "Köprü"]
 
     assert program["summary"] == "Bir program."
     assert program["description"] == "Perigrafi."
@@ -138,8 +139,9 @@ def test_lean_list_keeps_its_query_count_with_more_programs(org, alice,
         ApplicationFactory(program=program, side=program.sides.first(),
                            applicant=UserFactory())
 
-    # The page's count, its rows, the caller's organizations, the sides with their counts.
-    with django_assert_max_num_queries(4):
+    # The page's count, its rows, the caller's organizations, the sides with their counts
+    # (on PostgreSQL in the rows' query).
+    with django_assert_max_num_queries(3 if connection.vendor == "postgresql" else 4):
         response = client_for(alice).get(PROGRAMS)
 
     assert response.json()["count"] == 6
