@@ -22,6 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.content import CONTENT_LANGUAGES
 from core.errors import Conflict
+from core.paging import CountedPaginator
 from core.validity import validate_instant
 
 # The largest id either database stores (a signed 64-bit integer); a larger one in a
@@ -126,6 +127,7 @@ class Pagination(PageNumberPagination):
     it does not know (a misspelt filter would otherwise silently return everything).
     """
 
+    django_paginator_class = CountedPaginator  # a maintained count where the list has one
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100

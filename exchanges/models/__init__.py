@@ -244,6 +244,32 @@ MIN_GUARDIAN_CONSENT_AGE, MAX_GUARDIAN_CONSENT_AGE = 1, 25
 LAST_ZONE_ON_EARTH = "Etc/GMT+12"
 
 
+# Programs everyone sees, and the catalogue's order: published ones, then closed ones.
+PUBLIC_STATUSES = (ProgramStatus.PUBLISHED, ProgramStatus.CLOSED)
+CLOSED_LAST = models.Case(
+    models.When(status=ProgramStatus.CLOSED, then=models.Value(1)),
+    default=models.Value(0),
+    output_field=models.IntegerField(),
+)
+
+
+# Every text a program search looks in, as one expression: PostgreSQL's trigram index
+# (migration 0013, the same text) and exchanges.selectors.search_programs use it. SQL,
+# not a Concat of ~30 fields: that nests too deep for SQLite's parser.
+SEARCH_TEXT_COLUMNS = (
+    *(f"{field}{suffix}" for field in ("title", "summary", "description")
+      for suffix in ("", *(f"_{code.replace('-', '_')}" for code, _name in settings.LANGUAGES))),
+    "location",
+)
+
+
+def search_text_sql(table: str = "") -> str:
+    """The expression; `table` qualifies its columns in a query that joins others."""
+    prefix = f'"{table}".' if table else ""
+    return " || ' ' || ".join(f"COALESCE({prefix}{column}, '')"
+                              for column in SEARCH_TEXT_COLUMNS)
+
+
 def default_languages() -> list[str]:
     return [settings.LANGUAGE_CODE]
 
@@ -343,7 +369,18 @@ class Program(models.Model):
                 name="program_guardian_consent_age_range",
             ),
         ]
-        indexes = [models.Index(fields=["status", "starts_on"], name="program_status_start")]
+        indexes = [
+            models.Index(fields=["status", "starts_on"], name="program_status_start"),
+            # Each list's filter and order (exchanges.selectors): the whole table by start
+            # (a signed-in reader's list), the public ones (anonymous list), the catalogue's
+            # published-then-closed order, and one organization's programs.
+            models.Index(fields=["starts_on", "id"], name="program_start"),
+            models.Index(fields=["starts_on", "id"], name="program_public_start",
+                         condition=models.Q(status__in=PUBLIC_STATUSES)),
+            models.Index(CLOSED_LAST, "starts_on", "id", name="program_catalogue_order",
+                         condition=models.Q(status__in=PUBLIC_STATUSES)),
+            models.Index(fields=["organization", "starts_on", "id"], name="program_org_start"),
+        ]
 
     def __str__(self):
         return self.title
@@ -374,6 +411,30 @@ class Program(models.Model):
         if self.status != ProgramStatus.PUBLISHED:
             return False
         return self.applications_close_at is None or timezone.now() < self.applications_close_at
+
+
+class ProgramTally(models.Model):
+    """How many programs each organization has, public or not: the program lists' exact
+    `count` without counting rows (exchanges.selectors.programs_visible_to).
+
+    PostgreSQL keeps it with statement-level triggers on exchanges_program (migration
+    0013), so bulk writes and raw SQL count too. On SQLite it stays empty and the lists
+    COUNT(*). A plain integer, not a foreign key: a row outlives nothing it refers to
+    (programs protect their organization) and needs no join.
+    """
+
+    organization_id = models.BigIntegerField()
+    public = models.BooleanField()  # status in PUBLIC_STATUSES
+    programs = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization_id", "public"],
+                                    name="program_tally_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization_id}/{'public' if self.public else 'other'}: {self.programs}"
 
 
 def _valid(validator, value) -> bool:
@@ -484,6 +545,7 @@ class Application(models.Model):
         ]
         indexes = [
             models.Index(fields=["program", "side", "status"], name="application_seat_count"),
+            models.Index(fields=["program", "status"], name="application_program_status"),
         ]
 
     def __str__(self):
