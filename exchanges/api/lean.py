@@ -18,7 +18,19 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Case, Count, F, FilteredRelation, OuterRef, Q, Subquery, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, JSONObject
 from rest_framework import serializers
 
@@ -39,31 +51,40 @@ Getter = Callable[[Row, "Page"], object]
 class Page:
     """What the rows of one page share: the reader's language, the sides."""
 
-    def __init__(self, rows: list[Row], staff_organizations: frozenset[int]):
+    def __init__(self, rows: list[Row]):
         self.language = content.active_language()
-        self.staff_organizations = staff_organizations
         if rows and "side_rows" in rows[0]:  # PostgreSQL: read with the page
             self.sides = {row["id"]: row["side_rows"] for row in rows}
         else:
-            staffed = [row["id"] for row in rows
-                       if row["organization_id"] in staff_organizations]
-            self.sides = _sides_of([row["id"] for row in rows], staffed)
+            self.sides = _sides_of([row["id"] for row in rows],
+                                   [row["id"] for row in rows if row["is_staff"]])
 
 
-def _side_rows(staff_organizations: frozenset[int]):
+def _side_rows(readers):
     """PostgreSQL: the program's sides as an array of JSON objects in the page's own
-    query; for the programs of `staff_organizations`, with their applications counted
-    by status (CASE evaluates only the branch it takes)."""
-    sides = Side.objects.filter(program_id=OuterRef("pk")).order_by(*Side._meta.ordering)
-    texts = {name: F(name) for name in ("id", *_text_columns(Side))}
-    plain = ArraySubquery(sides.values(json=JSONObject(**texts)))
-    if not staff_organizations:
-        return plain
+    query; for the programs of the `readers` organizations, with their applications
+    counted by status (CASE evaluates only the branch it takes)."""
+    if readers is None:
+        return _plain_side_rows()
     counts = {status: Coalesce(Subquery(
         Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
         .values("side_id").annotate(n=Count("*")).values("n")), 0) for status in _SIDE_COUNTS}
-    counted = ArraySubquery(sides.values(json=JSONObject(**texts, **counts)))
-    return Case(When(organization_id__in=staff_organizations, then=counted), default=plain)
+    counted = ArraySubquery(_sides().values(json=JSONObject(**_side_texts(), **counts)))
+    return Case(When(organization_id__in=readers, then=counted), default=_plain_side_rows())
+
+
+def _sides():
+    return Side.objects.filter(program_id=OuterRef("pk")).order_by(*Side._meta.ordering)
+
+
+def _side_texts() -> dict:
+    return {name: F(name) for name in ("id", *_text_columns(Side))}
+
+
+@cache
+def _plain_side_rows() -> ArraySubquery:
+    # Built once: annotate() resolves a copy, so the same expression serves every page.
+    return ArraySubquery(_sides().values(json=JSONObject(**_side_texts())))
 
 
 def _sides_of(program_ids: list[int], staffed: list[int]) -> dict[int, list[Row]]:
@@ -119,7 +140,7 @@ def _program_sides(row: Row, page: Page) -> list[dict]:
     sides = page.sides.get(row["id"], [])
     program = SimpleNamespace(balance=row["balance"], capacity=row["capacity"])
     seats = seats_per_side(program, len(sides) or 1)
-    is_staff = row["organization_id"] in page.staff_organizations
+    is_staff = row["is_staff"]
     return [
         {
             "id": side["id"],
@@ -135,7 +156,7 @@ def _program_sides(row: Row, page: Page) -> list[dict]:
 # ProgramSerializer's method fields, and the columns each reads.
 METHOD_FIELDS: dict[str, tuple[Getter, tuple[str, ...]]] = {
     "translations": (_program_translations, ("languages",)),
-    "sides": (_program_sides, ("id", "organization_id", "balance", "capacity", "languages")),
+    "sides": (_program_sides, ("id", "balance", "capacity", "languages")),
 }
 
 
@@ -164,7 +185,7 @@ def _getter(name: str, field: serializers.Field) -> tuple[Getter, tuple[str, ...
 @cache
 def plan() -> tuple[tuple[str, ...], tuple[tuple[str, Getter], ...]]:
     """(the columns to read, a getter per output key in the serializer's order)."""
-    getters, columns = [], {"id": None, "organization_id": None}
+    getters, columns = [], {"id": None}
     for name, field in ProgramSerializer().fields.items():
         getter, needs = _getter(name, field)
         getters.append((name, getter))
@@ -172,19 +193,24 @@ def plan() -> tuple[tuple[str, ...], tuple[tuple[str, Getter], ...]]:
     return tuple(columns), tuple(getters)
 
 
-def rows(programs, staff_organizations: frozenset[int]) -> object:
-    """`programs` (a queryset of the list) as the values() rows the plan reads, on
-    PostgreSQL with their sides."""
+def rows(programs, readers) -> object:
+    """`programs` (a queryset of the list) as the values() rows the plan reads, each
+    marked `is_staff` when its organization is among `readers` (the caller's, as
+    selectors.visibility_of gives them; None for anonymous callers), on PostgreSQL with
+    their sides."""
     columns, _getters = plan()
-    programs = programs.prefetch_related(None)
+    staff = Value(False) if readers is None else ExpressionWrapper(
+        Q(organization_id__in=readers), output_field=BooleanField())
+    programs = programs.prefetch_related(None).annotate(is_staff=staff)
+    columns = (*columns, "is_staff")
     if connection.vendor == "postgresql":
-        programs = programs.annotate(side_rows=_side_rows(staff_organizations))
+        programs = programs.annotate(side_rows=_side_rows(readers))
         columns = (*columns, "side_rows")
     return programs.values(*columns)
 
 
-def represent(page_rows: list[Row], staff_organizations: frozenset[int]) -> list[dict]:
-    """ProgramSerializer(many=True).data for these rows, with seat_context's counts."""
+def represent(page_rows: list[Row]) -> list[dict]:
+    """ProgramSerializer(many=True).data, with seat_context's counts, for these rows."""
     _columns, getters = plan()
-    page = Page(page_rows, staff_organizations)
+    page = Page(page_rows)
     return [{name: getter(row, page) for name, getter in getters} for row in page_rows]

@@ -45,6 +45,7 @@ from exchanges.selectors import (
     search_programs,
     sees_applicant_personal_data,
     staff_access,
+    visibility_of,
 )
 
 # --- Programs --------------------------------------------------------------------------
@@ -135,9 +136,11 @@ class ProgramListView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         # ProgramSerializer's output from values() rows (exchanges/api/lean.py).
-        staff = _staff_organizations(request)
-        page = self.paginate_queryset(lean.rows(self.filter_queryset(self.get_queryset()), staff))
-        return self.get_paginated_response(lean.represent(page, staff))
+        # Whether the caller reads each program as staff is part of the page's query.
+        readers = visibility_of(request.user).readers
+        page = self.paginate_queryset(lean.rows(self.filter_queryset(self.get_queryset()),
+                                                readers))
+        return self.get_paginated_response(lean.represent(page))
 
     @extend_schema(request=ProgramWriteSerializer, responses={201: ProgramSerializer})
     def post(self, request):
