@@ -50,6 +50,7 @@ class Report:
         self.figures: list[Figure] = []
         self.started = datetime.now(UTC)
         self.load_at_start = os.getloadavg()[0]
+        self.commit = _commit()  # at the start: what is measured, whatever is committed later
 
     def add(self, name: str, value: float | None, *, goal: float | None = None,
             compare: str = AT_LEAST, unit: str = "ratio", gate: bool = False,
@@ -83,7 +84,7 @@ class Report:
         return {
             "started_at": self.started.isoformat(),
             "finished_at": datetime.now(UTC).isoformat(),
-            "commit": _commit(),
+            "commit": self.commit,
             "python": platform.python_version(),
             "postgres": postgres,
             "load_average": {"start": round(self.load_at_start, 2),
