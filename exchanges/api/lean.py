@@ -66,11 +66,8 @@ def _side_rows(readers):
     counted by status (CASE evaluates only the branch it takes)."""
     if readers is None:
         return _plain_side_rows()
-    counts = {status: Coalesce(Subquery(
-        Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
-        .values("side_id").annotate(n=Count("*")).values("n")), 0) for status in _SIDE_COUNTS}
-    counted = ArraySubquery(_sides().values(json=JSONObject(**_side_texts(), **counts)))
-    return Case(When(organization_id__in=readers, then=counted), default=_plain_side_rows())
+    return Case(When(organization_id__in=readers, then=_counted_side_rows()),
+                default=_plain_side_rows())
 
 
 def _sides():
@@ -81,10 +78,18 @@ def _side_texts() -> dict:
     return {name: F(name) for name in ("id", *_text_columns(Side))}
 
 
+# Each built once: annotate() resolves a copy, so the same expression serves every page.
 @cache
 def _plain_side_rows() -> ArraySubquery:
-    # Built once: annotate() resolves a copy, so the same expression serves every page.
     return ArraySubquery(_sides().values(json=JSONObject(**_side_texts())))
+
+
+@cache
+def _counted_side_rows() -> ArraySubquery:
+    counts = {status: Coalesce(Subquery(
+        Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
+        .values("side_id").annotate(n=Count("*")).values("n")), 0) for status in _SIDE_COUNTS}
+    return ArraySubquery(_sides().values(json=JSONObject(**_side_texts(), **counts)))
 
 
 def _sides_of(program_ids: list[int], staffed: list[int]) -> dict[int, list[Row]]:
