@@ -1,22 +1,29 @@
-"""`make bench`: dialogue groups and outbox benchmarks (not a test).
+"""`make bench`: the project's performance report (not a test).
 
-0. Dialogue groups: the time to make a round for 1,000 accepted participants on 4
-   sides in groups of 10 with languages and institutions (goal: under 2 s), and to
-   make the next round rotated; the rules left unmet. `python -m bench groups` runs
-   only this one.
-1. Dispatch throughput to a local SMTP sink, next to a plain loop of Django's
-   send_mail for the same messages.
-2. Claiming 1,000 due rows with 10,000 and with 1,000,000 not-yet-due rows in the
-   table (PostgreSQL), and the plan of the claim query (it must use the partial
-   index on due_at where status = 'pending').
-3. Evaluation results for 2,000 participants x 7 instruments x 5 waves: the results
-   request (API), next to a plain query reading the same response rows.
+Each section measures its figures side by side (ratios where it can) and adds them to
+bench.report's registry; at the end the figures are printed as a table and saved as
+JSON in var/bench/<UTC time>.json and var/bench/latest.json, with the load average,
+the commit and the Python and PostgreSQL versions. The run exits with status 1 when a
+gate fails (claims, load errors).
 
-4. Load (bench/load.py): 100 participants applying, RSVPing and reading their sessions
-   for 60 s against gunicorn started by the bench (BENCH_LOAD_USERS, BENCH_LOAD_SECONDS,
-   BENCH_REDIS_URL); throughput, p95 and errors (must be 0).
+- lists (bench/lists.py): the API's program list ÷ a bare values() + JsonResponse view
+  of the same 50 rows, signed in and anonymous (goal ≥ 0.6).
+- groups: the time to make a round for 1,000 accepted participants on 4 sides in
+  groups of 10 with languages and institutions (goal: under 2 s), then a rotated round.
+- throughput (bench/outbox.py): outbox dispatch ÷ a plain send_mail loop to the same
+  local SMTP server (goal ≥ 0.8).
+- claims: claiming 1,000 due rows with 1,000,000 ÷ with 10,000 not-yet-due rows in the
+  table (goal ≤ 1.2), and whether the claim query uses the partial index.
+- evaluation: the results request for 2,000 participants x 7 instruments x 5 waves ÷ a
+  plain query reading the same responses (goal ≤ 3).
+- load (bench/load.py): 100 participants applying, RSVPing and reading their sessions
+  for 60 s against gunicorn started by the bench (BENCH_LOAD_USERS, BENCH_LOAD_SECONDS,
+  BENCH_REDIS_URL); requests per second, p95 and errors (must be 0).
+- scale (bench/lists.py): API list signed in and anonymous, catalogue page and search,
+  rate with BENCH_SCALE (100,000) programs ÷ with 50, seeded by `manage.py seed_scale`
+  (goal ≥ 0.8). It flushes the database, so it runs last.
 
-BENCH_ONLY=evaluation (or throughput, claims, load; comma-separated) runs only those.
+BENCH_ONLY=lists,claims (or `python -m bench lists claims`) runs only those sections.
 
 Runs in a throw-away PostgreSQL database (test_parley_bench, created and dropped
 like a test database). BENCH_DATABASE_URL points elsewhere.
@@ -43,6 +50,7 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from bench.report import AT_MOST, BELOW, REPORT, ROOT  # noqa: E402
 from dialogues.evaluation import services as evaluation_services  # noqa: E402
 from dialogues.evaluation.instruments import INSTRUMENTS  # noqa: E402
 from dialogues.groups import selectors as group_selectors  # noqa: E402
@@ -67,7 +75,10 @@ DUE = 1000
 def bench_throughput() -> None:
     from bench import outbox
 
-    print(outbox.report(outbox.throughput()))
+    figures = outbox.throughput()
+    details = {k: v for k, v in figures.items() if k not in ("ratio", "goal", "load_average")}
+    REPORT.add("outbox dispatch ÷ plain send_mail loop", figures["ratio"], goal=figures["goal"],
+               **details)
 
 
 def insert_not_yet_due(count: int, start: int) -> None:
@@ -123,15 +134,12 @@ def bench_claims() -> None:
     plan = claim_plan()
     large = time_claims()
     total = Notification.objects.count()
-    print(f"claiming {DUE} due rows: {small * 1000:.1f} ms with 10,000 not-yet-due rows, "
-          f"{large * 1000:.1f} ms with {total - DUE:,} -> ratio {large / small:.2f} "
-          f"(must stay < 1.5)")
-    print("plan of the claim query:")
-    print("  " + plan.replace("\n", "\n  "))
     uses_index = "notification_pending_due" in plan
-    print(f"uses the partial index notification_pending_due: {uses_index}")
-    if large / small >= 1.5 or not uses_index:
-        sys.exit(1)
+    REPORT.add(f"claiming {DUE:,} due rows, {total - DUE:,} ÷ 10,000 other rows, time",
+               round(large / small, 2), goal=1.2, compare=AT_MOST, gate=True,
+               ms_with_10k=round(small * 1000, 1), ms_with_more=round(large * 1000, 1))
+    REPORT.add("the claim query uses the partial index notification_pending_due",
+               float(uses_index), goal=1, gate=True, unit="yes", plan=plan)
 
 
 GROUP_PEOPLE, GROUP_SIDES, GROUP_SIZE = 1000, 4, 10
@@ -181,12 +189,12 @@ def bench_groups() -> None:
         [view] = group_selectors.program_rounds(program, with_stats=True,
                                                 only=group_round.number)
         unmet = Counter(v.rule for v in view.stats.violations)
-        what = "rotated round" if rotate else "round"
-        print(f"groups: {what} for {GROUP_PEOPLE} participants, {GROUP_SIDES} sides, groups "
-              f"of {GROUP_SIZE}, languages and institutions: {seconds:.2f} s "
-              f"(goal < 2 s); {view.stats.groups} groups; unmet: {dict(unmet) or 'none'}; "
-              f"new cross-side pairs {view.stats.new_cross_side_pairs}, repeated pairs "
-              f"{view.stats.repeated_pairs}")
+        what = "a rotated round" if rotate else "a round"
+        REPORT.add(f"groups: {what} for {GROUP_PEOPLE:,} participants", round(seconds, 2),
+                   goal=2, compare=BELOW, unit="s", sides=GROUP_SIDES, size=GROUP_SIZE,
+                   groups=view.stats.groups, unmet=dict(unmet),
+                   new_cross_side_pairs=view.stats.new_cross_side_pairs,
+                   repeated_pairs=view.stats.repeated_pairs)
 
 PARTICIPANTS = 2000
 FOLLOWUPS = [1, 3, 6]  # with pre and post: 5 waves
@@ -261,24 +269,55 @@ def bench_evaluation() -> None:
     assert len(plain()) == PARTICIPANTS * (2 + len(FOLLOWUPS))
     request = _median_seconds(lambda: client.get(url))
     query = _median_seconds(plain)
-    print(f"evaluation results, {PARTICIPANTS:,} participants x {len(INSTRUMENTS)} instruments "
-          f"x {2 + len(FOLLOWUPS)} waves: {request * 1000:.0f} ms per request (API, "
-          f"{len(rows)} rows) vs a plain query reading the same "
-          f"{PARTICIPANTS * (2 + len(FOLLOWUPS)):,} responses {query * 1000:.0f} ms "
-          f"-> ratio {request / query:.2f}")
+    REPORT.add(f"evaluation results {PARTICIPANTS:,}×{len(INSTRUMENTS)}×{2 + len(FOLLOWUPS)} "
+               "÷ plain read of the same rows, time", round(request / query, 2), goal=3,
+               compare=AT_MOST, request_ms=round(request * 1000), plain_read_ms=round(query * 1000),
+               result_rows=len(rows), responses=PARTICIPANTS * (2 + len(FOLLOWUPS)))
 
 
 def bench_load() -> None:
     from bench import load
 
     figures = load.load()
-    print(load.report(figures))
-    if figures["errors"]:
+    details = {k: v for k, v in figures.items() if k != "load_average"}
+    REPORT.add(f"load test: errors, {figures['participants']} participants for "
+               f"{figures['seconds']:.0f} s", figures["errors"], goal=0, compare=AT_MOST,
+               unit="errors", gate=True, **details)
+    REPORT.add("load test: requests per second", figures["requests_per_second"], unit="req/s",
+               p50_ms=figures["p50_ms"], p95_ms=figures["p95_ms"])
+
+
+def bench_lists() -> None:
+    from bench import lists
+
+    lists.bench_api_vs_bare()
+
+
+def bench_scale() -> None:
+    from bench import lists
+
+    lists.bench_scale()
+
+
+# In this order: `scale` flushes the database, so it comes last.
+BENCHES = {"lists": bench_lists, "groups": bench_groups, "throughput": bench_throughput,
+           "claims": bench_claims, "evaluation": bench_evaluation, "load": bench_load,
+           "scale": bench_scale}
+
+
+def postgres_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]
+
+
+def finish() -> None:
+    print()
+    print(REPORT.table())
+    saved = REPORT.save(postgres_version()).relative_to(ROOT)
+    print(f"\nsaved {saved} (and var/bench/latest.json)")
+    if REPORT.failed_gates:
         sys.exit(1)
-
-
-BENCHES = {"groups": bench_groups, "throughput": bench_throughput, "load": bench_load,
-           "evaluation": bench_evaluation, "claims": bench_claims}
 
 
 def main() -> None:
@@ -290,7 +329,9 @@ def main() -> None:
     try:
         for name, bench in BENCHES.items():
             if not only or name in only:
+                print(f"{name}:", flush=True)
                 bench()
+        finish()
     finally:
         teardown_databases(old, verbosity=0)
 

@@ -2,12 +2,13 @@
 the language a token caller is answered in."""
 
 from django.conf import settings
+from django.db.models import OuterRef
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from participants.middleware import activate_user_language
 from participants.models import normalize_email
-from participants.two_factor import lacks_required_authenticator
+from participants.two_factor import lacks_required_authenticator_of
 
 
 def sign_in_email(request, credentials: dict | None = None) -> str:
@@ -34,9 +35,17 @@ class TokenAuthentication(authentication.TokenAuthentication):
         return result
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
-        if lacks_required_authenticator(user):
+        """DRF's checks, with the second-factor rule read in the token's query."""
+        model = self.get_model()
+        token = (model.objects.select_related("user")
+                 .annotate(lacks_authenticator=lacks_required_authenticator_of(OuterRef("user_id")))
+                 .filter(key=key).first())
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        if token.lacks_authenticator:
             raise exceptions.AuthenticationFailed(
                 _("Two-factor sign-in is required: set up an authenticator app on the "
                   "website, then use this token again."), code="two_factor_required")
-        return user, token
+        return token.user, token

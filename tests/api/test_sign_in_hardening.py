@@ -10,7 +10,9 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework import throttling
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -135,6 +137,31 @@ def test_switching_the_requirement_on_stops_tokens_without_an_authenticator(org,
 
     authenticator_for(carol)
     assert _calls_me(tokens[carol]) == 200
+
+
+def test_a_token_and_its_second_factor_rule_are_read_in_one_query(org, alice, bob):
+    org.require_two_factor = True
+    org.save()
+    lacking, free = UserFactory(), UserFactory()
+    MembershipFactory(organization=org, user=lacking, role="coordinator")
+    tokens = {person: Token.objects.create(user=person).key for person in (lacking, free)}
+
+    for person, status in ((lacking, 401), (free, 200)):
+        with CaptureQueriesContext(connection) as queries:
+            assert _calls_me(tokens[person]) == status
+        reads = [q["sql"] for q in queries if "authtoken_token" in q["sql"]]
+        assert len(reads) == 1 and "otp_totp_totpdevice" in reads[0]
+        assert not [q for q in queries if "otp_totp_totpdevice" in q["sql"]
+                    and "authtoken_token" not in q["sql"]]
+
+
+def test_an_inactive_persons_token_and_an_unknown_token_are_refused(bob):
+    token = Token.objects.create(user=bob).key
+    bob.is_active = False
+    bob.save()
+
+    assert _calls_me(token) == 401
+    assert _calls_me("0" * 40) == 401
 
 
 def test_organizations_show_the_requirement_and_only_owners_change_it(org, alice):

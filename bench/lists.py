@@ -1,0 +1,216 @@
+"""List figures: the API's program list next to a bare Django view of the same rows, and
+every list's rate with 100,000 programs next to its rate with 50.
+
+Requests go through Django's test Client in this process (every middleware, DEBUG off,
+throttles raised out of the way), one at a time; a rate is requests per second over a
+round, and each figure keeps the median of its rounds. Needs Django set up on a
+database (bench/__main__.py).
+
+- API list ÷ bare view, 50 rows: GET /api/v1/programs/?page_size=50 against a plain
+  view defined here (values() + JsonResponse of the same 50 programs' columns, no
+  sides), in interleaved rounds, signed in (an API token of a coordinator who also
+  applied somewhere) and anonymous.
+- 100k ÷ 50 programs: the API list signed in and anonymous, the catalogue page and a
+  catalogue search, on `manage.py seed_scale --programs 50` and then on
+  `seed_scale --programs BENCH_SCALE` (100,000) after a flush. The two sizes cannot
+  share a round, so the load average is kept with each side.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from contextlib import contextmanager
+
+from django.core.management import call_command, get_commands
+from django.db import connection
+from django.http import JsonResponse
+from django.test import Client, override_settings
+from django.urls import include, path
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from bench.report import REPORT
+from core import throttling
+from exchanges.models import Application, Membership, Organization, Program, Side
+from participants.models import User
+
+ROUNDS = int(os.environ.get("BENCH_LIST_ROUNDS", "5"))
+REQUESTS = int(os.environ.get("BENCH_LIST_REQUESTS", "40"))
+SCALE = int(os.environ.get("BENCH_SCALE", "100000"))
+ROWS = 50
+API = f"/api/v1/programs/?page_size={ROWS}"
+BARE = f"/bench/bare/?rows={ROWS}"
+PUBLIC = ("published", "closed")
+# The program's own columns the API shows (its sides are left out: a bare view would
+# need a second query and a loop, which is what the API's own path does).
+BARE_COLUMNS = (
+    "id", "organization__slug", "title", "kind", "summary", "description", "location",
+    "is_online", "starts_on", "ends_on", "applications_close_at", "capacity", "balance",
+    "status", "created_at", "retention_days", "timezone", "venue_disclosure_hours",
+    "guardian_consent_under", "languages",
+)
+
+
+def bare_view(request):
+    rows = list(Program.objects.filter(status__in=PUBLIC).order_by("starts_on", "id")
+                .values(*BARE_COLUMNS)[:int(request.GET["rows"])])
+    return JsonResponse({"count": len(rows), "results": rows})
+
+
+urlpatterns = [path("bench/bare/", bare_view), path("", include("config.urls"))]
+
+
+@contextmanager
+def served():
+    """Production-like answers (DEBUG off) with the bare view, and no throttling."""
+    saved = (throttling.AnonRateThrottle.THROTTLE_RATES,
+             throttling.UserRateThrottle.THROTTLE_RATES)
+    unlimited = {"anon": "1000000/minute", "user": "1000000/minute"}
+    throttling.AnonRateThrottle.THROTTLE_RATES = unlimited
+    throttling.UserRateThrottle.THROTTLE_RATES = unlimited
+    try:
+        with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"],
+                               ROOT_URLCONF="bench.lists"):
+            yield
+    finally:
+        (throttling.AnonRateThrottle.THROTTLE_RATES,
+         throttling.UserRateThrottle.THROTTLE_RATES) = saved
+
+
+def _rate(client: Client, url: str, requests: int = REQUESTS) -> float:
+    started = time.perf_counter()
+    for _ in range(requests):
+        client.get(url)
+    return requests / (time.perf_counter() - started)
+
+
+def interleaved(pairs: dict[str, tuple[Client, str]], rounds: int = ROUNDS) -> dict[str, float]:
+    """Median rate per name, the names taking turns within each round."""
+    rates: dict[str, list[float]] = {name: [] for name in pairs}
+    for _ in range(rounds):
+        for name, (client, url) in pairs.items():
+            rates[name].append(_rate(client, url))
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
+def _check(client: Client, url: str, rows: int | None = None) -> None:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    if rows is not None:
+        assert len(response.json()["results"]) == rows, url
+
+
+def _clients(reader: User) -> tuple[Client, Client]:
+    signed_in = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=reader).key}")
+    return signed_in, Client()
+
+
+# --- API list ÷ bare view ---------------------------------------------------------------
+
+
+def seed_fifty() -> User:
+    """50 published programs of 5 organizations, 2 sides each; the reader coordinates the
+    first organization (so its programs carry seat counts) and applied to one program."""
+    stamp = time.time_ns()
+    organizations = Organization.objects.bulk_create(
+        Organization(name=f"Bench {n}", slug=f"bench-list-{stamp}-{n}") for n in range(5))
+    today = timezone.localdate()
+    programs = Program.objects.bulk_create(
+        Program(organization=organizations[n % 5], title=f"Exchange {n}", kind="dialogue",
+                summary="Young people meet the other side.", location="Nicosia",
+                starts_on=today, ends_on=today, capacity=20, status="published")
+        for n in range(ROWS))
+    sides = Side.objects.bulk_create(Side(program=program, name=name, position=k)
+                                     for program in programs
+                                     for k, name in enumerate(("North", "South")))
+    reader = User.objects.create(email=f"bench-list-{stamp}@example.org",
+                                 display_name="Reader", password="!")
+    Membership.objects.create(organization=organizations[0], user=reader, role="coordinator")
+    applicants = User.objects.bulk_create(
+        User(email=f"bench-applicant-{stamp}-{n}@example.org", display_name=f"A {n}",
+             password="!") for n in range(20))
+    Application.objects.bulk_create(
+        Application(program=side.program, side=side, applicant=applicant)
+        for side, applicant in zip(sides, applicants, strict=False))
+    Application.objects.create(program=programs[-1], side=sides[-1], applicant=reader)
+    return reader
+
+
+def bench_api_vs_bare() -> None:
+    reader = seed_fifty()
+    signed_in, anonymous = _clients(reader)
+    with served():
+        for client in (signed_in, anonymous):
+            _check(client, API, ROWS)
+            _check(client, BARE, ROWS)
+        rates = interleaved({
+            "api_signed_in": (signed_in, API), "bare_signed_in": (signed_in, BARE),
+            "api_anonymous": (anonymous, API), "bare_anonymous": (anonymous, BARE)})
+    for who in ("signed_in", "anonymous"):
+        api, bare = rates[f"api_{who}"], rates[f"bare_{who}"]
+        REPORT.add(f"API list ÷ bare view, {ROWS} rows, {who.replace('_', ' ')}",
+                   round(api / bare, 2), goal=0.6, api_per_second=round(api, 1),
+                   bare_per_second=round(bare, 1), rounds=ROUNDS, requests_per_round=REQUESTS)
+
+
+# --- 100k ÷ 50 programs -----------------------------------------------------------------
+
+
+def _seed_scale(programs: int) -> None:
+    call_command("seed_scale", programs=programs, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _scale_reader() -> User:
+    """A coordinator of the first organization who applied to a program of another."""
+    reader = User.objects.create(email=f"bench-scale-{time.time_ns()}@example.org",
+                                 display_name="Reader", password="!")
+    first = Organization.objects.order_by("pk").first()
+    Membership.objects.create(organization=first, user=reader, role="coordinator")
+    side = Side.objects.exclude(program__organization=first).order_by("pk").first()
+    Application.objects.create(program_id=side.program_id, side=side, applicant=reader)
+    return reader
+
+
+def _search_word() -> str:
+    title = (Program.objects.filter(status__in=PUBLIC).order_by("pk")
+             .values_list("title", flat=True).first())
+    return max(title.split(), key=len)
+
+
+def _list_rates() -> dict[str, float]:
+    signed_in, anonymous = _clients(_scale_reader())
+    pages = {
+        "API list, signed in": (signed_in, API),
+        "API list, anonymous": (anonymous, API),
+        "catalogue page": (anonymous, "/programs/"),
+        "catalogue search": (anonymous, f"/programs/?q={_search_word()}"),
+    }
+    with served():
+        for client, url in pages.values():
+            _check(client, url)
+        rates = interleaved(pages)
+    return {**rates, "load average": os.getloadavg()[0]}
+
+
+def bench_scale() -> None:
+    if "seed_scale" not in get_commands():
+        REPORT.add("100k ÷ 50 programs", None, goal=0.8,
+                   reason="manage.py seed_scale is not in this checkout")
+        return
+    call_command("flush", interactive=False, verbosity=0)
+    _seed_scale(50)
+    small = _list_rates()
+    call_command("flush", interactive=False, verbosity=0)
+    _seed_scale(SCALE)
+    large = _list_rates()
+    call_command("flush", interactive=False, verbosity=0)
+    for name in ("API list, signed in", "API list, anonymous", "catalogue page",
+                 "catalogue search"):
+        REPORT.add(f"{name}, {SCALE:,} ÷ 50 programs", round(large[name] / small[name], 2),
+                   goal=0.8, rate_at_50=round(small[name], 1), rate_at_scale=round(large[name], 1),
+                   load_at_50=round(small["load average"], 2),
+                   load_at_scale=round(large["load average"], 2))

@@ -1,0 +1,221 @@
+"""The program list (GET programs/) from values() rows instead of model instances.
+
+A page of the list is the hot path of the API: building Program and Side instances,
+a prefetch queryset per program and DRF's field-by-field serialization cost more than
+the queries. This module answers the same JSON, byte for byte, from values() rows:
+on PostgreSQL the page's query also brings each program's sides as a JSON array (one
+query), elsewhere a second query reads the page's sides. Its plan is derived once
+from ProgramSerializer's fields, so a plain field added there appears here too; a
+SerializerMethodField needs its counterpart in METHOD_FIELDS (building the plan
+fails loudly otherwise), and tests/api/test_program_list_lean.py compares both outputs.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import cache
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, JSONObject
+from rest_framework import serializers
+
+from core import content
+from exchanges.api.serializers import ProgramSerializer
+from exchanges.models import Application, Program, Side
+from exchanges.services import seats_per_side
+
+# DRF fields whose to_representation gives back a database value of their type unchanged.
+_AS_IS = (serializers.CharField, serializers.IntegerField, serializers.BooleanField,
+          serializers.ChoiceField, serializers.ListField)
+_SIDE_COUNTS = ("accepted", "waitlisted", "pending")
+
+Row = dict
+Getter = Callable[[Row, "Page"], object]
+
+
+class Page:
+    """What the rows of one page share: the reader's language, the sides."""
+
+    def __init__(self, rows: list[Row]):
+        self.language = content.active_language()
+        if rows and "side_rows" in rows[0]:  # PostgreSQL: read with the page
+            self.sides = {row["id"]: row["side_rows"] for row in rows}
+        else:
+            self.sides = _sides_of([row["id"] for row in rows],
+                                   [row["id"] for row in rows if row["is_staff"]])
+
+
+def _side_rows(readers):
+    """PostgreSQL: the program's sides as an array of JSON objects in the page's own
+    query; for the programs of the `readers` organizations, with their applications
+    counted by status (CASE evaluates only the branch it takes)."""
+    if readers is None:
+        return _plain_side_rows()
+    return Case(When(organization_id__in=readers, then=_counted_side_rows()),
+                default=_plain_side_rows())
+
+
+def _sides():
+    return Side.objects.filter(program_id=OuterRef("pk")).order_by(*Side._meta.ordering)
+
+
+def _side_texts() -> dict:
+    return {name: F(name) for name in ("id", *_text_columns(Side))}
+
+
+# Each built once: annotate() resolves a copy, so the same expression serves every page.
+@cache
+def _plain_side_rows() -> ArraySubquery:
+    return ArraySubquery(_sides().values(json=JSONObject(**_side_texts())))
+
+
+@cache
+def _counted_side_rows() -> ArraySubquery:
+    counts = {status: Coalesce(Subquery(
+        Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
+        .values("side_id").annotate(n=Count("*")).values("n")), 0) for status in _SIDE_COUNTS}
+    return ArraySubquery(_sides().values(json=JSONObject(**_side_texts(), **counts)))
+
+
+def _sides_of(program_ids: list[int], staffed: list[int]) -> dict[int, list[Row]]:
+    """The sides of the page's programs in one query, in Side's own order; the sides of
+    `staffed` programs with their applications counted by status (exchanges.api.
+    serializers.seat_counts' numbers, for staff only)."""
+    sides = defaultdict(list)
+    if not program_ids:
+        return sides
+    query = Side.objects.filter(program_id__in=program_ids).order_by(*Side._meta.ordering)
+    if staffed:
+        # Joined only for staffed programs' sides, so a reader pays for their counts only.
+        query = query.annotate(counted=FilteredRelation(
+            "applications", condition=Q(applications__program_id__in=staffed)))
+        query = query.annotate(**{status: Count("counted", filter=Q(counted__status=status))
+                                  for status in _SIDE_COUNTS})
+    columns = ("id", "program_id", *_text_columns(Side), *(_SIDE_COUNTS if staffed else ()))
+    for row in query.values(*columns):
+        sides[row["program_id"]].append(row)
+    return sides
+
+
+def _text_columns(model) -> list[str]:
+    return [name for field in model.content_fields
+            for name in (field, *(content.column(field, code)
+                                  for code in content.CONTENT_LANGUAGES))]
+
+
+def _shown(row: Row, field: str, language: str):
+    """core.content.ContentDescriptor's rule over a row."""
+    return row[content.column(field, language)] or row[field]
+
+
+def _translations(row: Row, fields: Iterable[str], languages: list[str]) -> dict:
+    """core.content.translations over a row."""
+    main = languages[0] if languages else settings.LANGUAGE_CODE
+    result = {}
+    for field in fields:
+        texts = {}
+        for language in languages:
+            text = row[field] if language == main else row[content.column(field, language)] or ""
+            if text:
+                texts[language] = text
+        result[field] = texts
+    return result
+
+
+def _program_translations(row: Row, page: Page) -> dict:
+    return _translations(row, Program.content_fields, row["languages"])
+
+
+def _program_sides(row: Row, page: Page) -> list[dict]:
+    sides = page.sides.get(row["id"], [])
+    program = SimpleNamespace(balance=row["balance"], capacity=row["capacity"])
+    seats = seats_per_side(program, len(sides) or 1)
+    is_staff = row["is_staff"]
+    return [
+        {
+            "id": side["id"],
+            "name": _shown(side, "name", page.language),
+            "translations": _translations(side, Side.content_fields, row["languages"]),
+            "seats": seats,
+            **{status: side[status] if is_staff else None for status in _SIDE_COUNTS},
+        }
+        for side in sides
+    ]
+
+
+# ProgramSerializer's method fields, and the columns each reads.
+METHOD_FIELDS: dict[str, tuple[Getter, tuple[str, ...]]] = {
+    "translations": (_program_translations, ("languages",)),
+    "sides": (_program_sides, ("id", "balance", "capacity", "languages")),
+}
+
+
+def _getter(name: str, field: serializers.Field) -> tuple[Getter, tuple[str, ...]]:
+    if isinstance(field, serializers.SerializerMethodField):
+        if name not in METHOD_FIELDS:
+            raise LookupError(f"ProgramSerializer.{name} has no counterpart in lean.py")
+        return METHOD_FIELDS[name]
+    if isinstance(field, serializers.SlugRelatedField):
+        column = f"{field.source}__{field.slug_field}"
+        return (lambda row, page: row[column]), (column,)
+    source = field.source
+    if source in Program.content_fields:
+        return ((lambda row, page: _shown(row, source, page.language)),
+                (source, *(content.column(source, code) for code in content.CONTENT_LANGUAGES)))
+    if isinstance(field, _AS_IS):
+        return (lambda row, page: row[source]), (source,)
+
+    def represented(row, page):
+        value = row[source]
+        return None if value is None else field.to_representation(value)
+
+    return represented, (source,)
+
+
+@cache
+def plan() -> tuple[tuple[str, ...], tuple[tuple[str, Getter], ...]]:
+    """(the columns to read, a getter per output key in the serializer's order)."""
+    getters, columns = [], {"id": None}
+    for name, field in ProgramSerializer().fields.items():
+        getter, needs = _getter(name, field)
+        getters.append((name, getter))
+        columns.update(dict.fromkeys(needs))
+    return tuple(columns), tuple(getters)
+
+
+def rows(programs, readers) -> object:
+    """`programs` (a queryset of the list) as the values() rows the plan reads, each
+    marked `is_staff` when its organization is among `readers` (the caller's, as
+    selectors.visibility_of gives them; None for anonymous callers), on PostgreSQL with
+    their sides."""
+    columns, _getters = plan()
+    staff = Value(False) if readers is None else ExpressionWrapper(
+        Q(organization_id__in=readers), output_field=BooleanField())
+    programs = programs.prefetch_related(None).annotate(is_staff=staff)
+    columns = (*columns, "is_staff")
+    if connection.vendor == "postgresql":
+        programs = programs.annotate(side_rows=_side_rows(readers))
+        columns = (*columns, "side_rows")
+    return programs.values(*columns)
+
+
+def represent(page_rows: list[Row]) -> list[dict]:
+    """ProgramSerializer(many=True).data, with seat_context's counts, for these rows."""
+    _columns, getters = plan()
+    page = Page(page_rows)
+    return [{name: getter(row, page) for name, getter in getters} for row in page_rows]
