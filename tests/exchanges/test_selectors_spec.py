@@ -5,10 +5,12 @@ from datetime import date, timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 
+from core.paging import known_count
 from exchanges import selectors
-from exchanges.models import ActivityLog, Membership
+from exchanges.models import ActivityLog, Membership, Program, ProgramTally
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -348,6 +350,7 @@ def test_identity_protection_hides_personal_data_from_every_reader(org, alice):
     MembershipFactory(organization=protected, user=alice, role="custodian")
     facilitated = OrganizationFactory()
     MembershipFactory(organization=facilitated, user=alice, role="facilitator")
+    MembershipFactory(organization=OrganizationFactory(), role="owner")  # someone else's
     assert selectors.personal_data_organizations(alice) == frozenset({org.pk})
     assert selectors.staff_access(alice) == (frozenset({org.pk, protected.pk}),
                                              frozenset({org.pk}))
@@ -549,3 +552,85 @@ def test_activity_at_the_same_time_newest_id_first_with_its_actor(
     with django_assert_num_queries(1):
         assert [(e.pk, e.actor.display_name)
                 for e in selectors.recent_activity(org)] == expected
+
+
+# --- Orders by their first key, whatever the order of writing -------------------------------
+
+
+def test_lists_order_by_their_first_key_not_by_writing(org, alice, bob, people):
+    day, now = timezone.localdate(), timezone.now()
+    later = program_with_sides("A", organization=org, starts_on=day + timedelta(days=5))
+    sooner = program_with_sides("A", organization=org, starts_on=day + timedelta(days=1))
+    assert pks(selectors.programs_open_for_applications()) == [sooner.pk, later.pk]
+    side = later.sides.first()
+    newer = ApplicationFactory(program=later, side=side, applicant=bob, created_at=now)
+    older = ApplicationFactory(program=sooner, side=sooner.sides.first(), applicant=bob,
+                               created_at=now - timedelta(days=1))
+    assert pks(selectors.applications_visible_to(people["coordinator"])) == [
+        older.pk, newer.pk]
+    assert pks(selectors.applications_of(bob)) == [newer.pk, older.pk]
+    aaron = MembershipFactory(organization=org, user=UserFactory(display_name="Aaron"))
+    owner = Membership.objects.get(organization=org, user=alice)
+    assert pks(selectors.organization_members(org))[:2] == [aaron.pk, owner.pk]
+
+
+def test_catalogue_programs_starting_the_same_day_by_id(org):
+    day = timezone.localdate()
+    made = [ProgramFactory(organization=org, starts_on=day) for _ in range(3)]
+    assert pks(selectors.catalogue_programs()) == [p.pk for p in made]
+
+
+def test_parity_shares_whole_seats_only(org):
+    program = program_with_sides("A", "B", organization=org, capacity=5)
+    [listed] = selectors.catalogue_programs()
+    total, sides = selectors.seats_left(listed)
+    assert (total, [s.seats_left for s in sides]) == (4, [2, 2])
+    assert program.capacity == 5
+
+
+def test_rows_carry_their_organization_in_the_same_query(org, alice, django_assert_num_queries):
+    ProgramFactory(organization=org, status="draft")
+    with django_assert_num_queries(1):
+        assert [p.organization.name for p in selectors.programs_staffed_by(alice)] == [
+            "Bridges"]
+    with django_assert_num_queries(1):
+        assert selectors.membership_of(alice, org.slug).organization.name == "Bridges"
+
+
+# --- What PostgreSQL does differently (claimed here on any database) ------------------------
+
+
+@pytest.fixture
+def as_postgresql(monkeypatch):
+    """The selectors' vendor switch, on the test database: the tally must hold the counts
+    (PostgreSQL's triggers keep it; here it is written from the rows)."""
+    monkeypatch.setattr(connection, "vendor", "postgresql")
+
+
+def write_tally():
+    ProgramTally.objects.all().delete()
+    for program in Program.objects.all():
+        row, _ = ProgramTally.objects.get_or_create(
+            organization_id=program.organization_id, public=program.status in (
+                "published", "closed"))
+        row.programs += 1
+        row.save()
+
+
+def test_on_postgresql_program_lists_are_counted_by_the_tally(org, people, as_postgresql):
+    ProgramFactory(organization=org, status="draft")
+    ProgramFactory(organization=org)
+    ProgramFactory(status="closed")
+    write_tally()
+    assert known_count(selectors.programs_visible_to(ANONYMOUS)) == 2
+    assert known_count(selectors.programs_visible_to(people["coordinator"])) == 3
+    assert known_count(selectors.catalogue_programs()) == 2
+    ProgramTally.objects.update(programs=7)  # the tally, not the rows, answers
+    assert known_count(selectors.catalogue_programs()) == 14
+
+
+def test_on_postgresql_search_goes_through_the_indexed_expression(org, as_postgresql):
+    found = ProgramFactory(organization=org, title="Bridges over the Nicosia line")
+    ProgramFactory(organization=org, title="Bridges only")
+    assert "COALESCE" in str(Program.objects.filter(selectors._word_in_texts("x")).query)
+    assert pks(selectors.catalogue_programs(search="nicosia bridges")) == [found.pk]
