@@ -18,6 +18,7 @@ Statements that only log (`logger.…`) are not mutated: their text is not behav
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "bench" / "mutation_targets.toml"
 WORK = ROOT / "var" / "mutate"
 MUTMUT = Path(sys.executable).with_name("mutmut")
+VERDICTS = "verdicts.json"  # the last run's verdicts, --again's starting point
 
 CAUGHT = {"killed", "timeout", "segfault", "caught by type check"}
 MISSED = {"survived", "no tests", "suspicious"}
@@ -158,9 +160,10 @@ def mutate(module: str, tests: list[str], *, seconds_left: float, children: int,
     before: dict[str, str] = {}
     rerun: list[str] = []
     if again and (work / "mutants").is_dir():
-        # A changed test list makes mutmut forget every verdict; the caught ones stand
-        # (tests were only added), so they are kept here and the rest run again.
-        before = _results(work, _environment(work))
+        # A changed test list (or fresh stats, below) makes mutmut forget every verdict;
+        # the caught ones stand (tests were only added), so the harness keeps the last
+        # run's verdicts itself and runs the rest again.
+        before = _last_verdicts(work)
         rerun = [name for name, status in before.items() if status not in CAUGHT]
         if not rerun:
             print(f"{module}: no survivor left from the last run")
@@ -194,7 +197,13 @@ def mutate(module: str, tests: list[str], *, seconds_left: float, children: int,
         if before else after
     if not score.statuses:
         print(f"{module}: mutmut produced no results; see {work / 'mutmut.log'}")
+    (work / VERDICTS).write_text(json.dumps(score.statuses, indent=0, sort_keys=True))
     return score
+
+
+def _last_verdicts(work: Path) -> dict[str, str]:
+    kept = work / VERDICTS
+    return json.loads(kept.read_text()) if kept.exists() else _results(work, _environment(work))
 
 
 # One process prints every survivor's diff (one `mutmut show` each costs seconds).
