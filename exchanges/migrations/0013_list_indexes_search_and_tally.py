@@ -103,51 +103,6 @@ def on_postgresql(sql):
     return run
 
 
-
-class Migration(migrations.Migration):
-
-    dependencies = [
-        ('exchanges', '0012_incidents'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
-
-    operations = [
-        migrations.CreateModel(
-            name='ProgramTally',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('organization_id', models.BigIntegerField()),
-                ('public', models.BooleanField()),
-                ('programs', models.BigIntegerField(default=0)),
-            ],
-        ),
-        migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['program', 'status'], name='application_program_status'),
-        ),
-        migrations.AddIndex(
-            model_name='program',
-            index=models.Index(fields=['starts_on', 'id'], name='program_start'),
-        ),
-        migrations.AddIndex(
-            model_name='program',
-            index=models.Index(condition=models.Q(('status__in', ('published', 'closed'))), fields=['starts_on', 'id'], name='program_public_start'),
-        ),
-        migrations.AddIndex(
-            model_name='program',
-            index=models.Index(models.Case(models.When(status='closed', then=models.Value(1)), default=models.Value(0), output_field=models.IntegerField()), models.F('starts_on'), models.F('id'), condition=models.Q(('status__in', ('published', 'closed'))), name='program_catalogue_order'),
-        ),
-        migrations.AddIndex(
-            model_name='program',
-            index=models.Index(fields=['organization', 'starts_on', 'id'], name='program_org_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='programtally',
-            constraint=models.UniqueConstraint(fields=('organization_id', 'public'), name='program_tally_unique'),
-        ),
-    ]
-
-
 class Migration(migrations.Migration):
 
     dependencies = [

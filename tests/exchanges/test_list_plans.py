@@ -24,12 +24,11 @@ def plan(queryset, rows=20) -> str:
 def field(django_db_setup, django_db_blocker):
     """A field big enough that PostgreSQL prefers indexes where they help, seeded once
     for the module in a transaction rolled back at its end."""
-    with django_db_blocker.unblock():
-        # Tests before these leave dead rows and a GIN pending list behind (rolled-back
-        # inserts) that autovacuum would clear in production: clear them, so the plans
-        # are those of a maintained table whatever ran earlier.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE exchanges_program")
+    # Tests before these leave dead rows and a GIN pending list behind (rolled-back
+    # inserts) that autovacuum would clear in production: clear them, so the plans
+    # are those of a maintained table whatever ran earlier.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE exchanges_program")
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_scale", programs=3000, organizations=20, participants=200)
         with connection.cursor() as cursor:
