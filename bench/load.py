@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from django.conf import settings
 from django.db import connection
 from honcho import environ
 from rest_framework.authtoken.models import Token
@@ -78,6 +79,8 @@ def web_env(port: int) -> dict[str, str]:
         "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": REDIS_URL,
         "CACHE_URL": REDIS_URL.replace("redis://", "rediscache://", 1),
         "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
+        # The web reads what the bench wrote, so it encrypts with the bench's keys.
+        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
         "API_THROTTLE_USER": "1000000/minute", "API_THROTTLE_ANON": "1000000/minute",
         "LOG_LEVEL": "WARNING", "PARLEY_VAR_DIR": str(ROOT / "var" / "bench" / "web"),
