@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import content
 from core.validity import validate_date
+from core.widgets import FlatSelect
 from exchanges.activity import verb_label
 from exchanges.models import (
     MAX_GUARDIAN_CONSENT_AGE,
@@ -315,7 +316,7 @@ class CatalogueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), required=False,
                              choices=[("", _("All kinds")), *ProgramKind.choices])
-    organization = forms.ChoiceField(label=_("Organization"), required=False)
+    organization = forms.ChoiceField(label=_("Organization"), required=False, widget=FlatSelect)
     open = forms.BooleanField(label=_("Open for applications now"), required=False)
 
     def __init__(self, *args, organizations=(), **kwargs):
