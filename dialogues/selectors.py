@@ -189,8 +189,13 @@ def sessions_of_person(user) -> QuerySet[Session]:
     custodian = member.filter(role=Role.CUSTODIAN)
     mine = RSVP.objects.filter(session=OuterRef("pk"), participant=user)
     in_group = GroupMember.objects.filter(group=OuterRef("group"), participant=user)
+    # The rows the rule below can keep, found first through indexes: without this the
+    # database checks every session of the field with each correlated EXISTS.
+    candidates = (Q(program_id__in=Application.objects.filter(
+        applicant=user, status=ApplicationStatus.ACCEPTED).values("program_id"))
+        | Q(pk__in=Session.facilitators.through.objects.filter(user=user).values("session_id")))
     return (
-        Session.objects.annotate(
+        Session.objects.filter(candidates).annotate(
             is_accepted=Exists(accepted),
             is_facilitating=Exists(facilitating) & Exists(member),
             is_staff=Exists(staff), is_custodian=Exists(custodian), in_group=Exists(in_group),
