@@ -16,6 +16,7 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
     accepted_participant,
+    program_with_sides,
 )
 
 pytestmark = pytest.mark.django_db
@@ -421,3 +422,28 @@ def test_a_sessions_facilitators_are_read_with_their_display_name_only(session):
     [facilitator] = session.facilitators.all()
     assert facilitator.display_name == "Fatma"
     assert {"email", "legal_name", "password"} <= facilitator.get_deferred_fields()
+
+
+def test_each_row_says_what_the_person_is_to_that_session(org, program, session, facilitator,
+                                                          participant):
+    # The facilitator of `session` is also accepted to another program of the
+    # organization and has only applied to this one; the participant accepted here
+    # runs a session of the other program. Each row tells only its own session's story.
+    other = program_with_sides(organization=org)
+    other_session = SessionFactory(program=other)
+    other_session.facilitators.add(participant)
+    MembershipFactory(organization=org, user=participant, role="facilitator")
+    ApplicationFactory(program=other, side=other.sides.first(), applicant=facilitator,
+                       status="accepted")
+    ApplicationFactory(program=program, side=program.sides.first(), applicant=facilitator)
+
+    rows = {row.pk: row for row in selectors.sessions_of_person(facilitator)}
+    assert set(rows) == {session.pk, other_session.pk}
+    assert (rows[session.pk].is_accepted, rows[session.pk].is_facilitating) == (False, True)
+    assert (rows[other_session.pk].is_accepted,
+            rows[other_session.pk].is_facilitating) == (True, False)
+
+    rows = {row.pk: row for row in selectors.sessions_of_person(participant)}
+    assert (rows[session.pk].is_accepted, rows[session.pk].is_facilitating) == (True, False)
+    assert (rows[other_session.pk].is_accepted,
+            rows[other_session.pk].is_facilitating) == (False, True)
