@@ -95,7 +95,7 @@ def _counted_side_rows() -> ArraySubquery:
 def _sides_of(program_ids: list[int], staffed: list[int]) -> dict[int, list[Row]]:
     """The sides of the page's programs in one query, in Side's own order; the sides of
     `staffed` programs with their applications counted by status (exchanges.api.
-    serializers.seat_counts' numbers, for staff only)."""
+    serializers.seat_context's numbers, for staff only)."""
     sides = defaultdict(list)
     if not program_ids:
         return sides

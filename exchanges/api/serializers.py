@@ -136,24 +136,19 @@ class MemberRoleSerializer(serializers.Serializer):
 # --- Programs --------------------------------------------------------------------------
 
 
-def seat_counts(staffed_program_ids: list[int]) -> Counter:
-    """{(side id, status): applications} for these programs, in one aggregate query."""
+def seat_context(programs, staff_organization_ids: set[int]) -> dict:
+    """Counts per side for the programs the caller staffs, in one aggregate query."""
+    staffed = [p.pk for p in programs if p.organization_id in staff_organization_ids]
     counts: Counter = Counter()
-    if staffed_program_ids:
+    if staffed:
         rows = (
-            Application.objects.filter(program_id__in=staffed_program_ids)
+            Application.objects.filter(program_id__in=staffed)
             .values_list("side_id", "status")
             .annotate(n=Count("id"))
             .order_by()
         )
         counts.update({(side_id, status): n for side_id, status, n in rows})
-    return counts
-
-
-def seat_context(programs, staff_organization_ids: set[int]) -> dict:
-    """Counts per side for the programs the caller staffs."""
-    staffed = [p.pk for p in programs if p.organization_id in staff_organization_ids]
-    return {"staff_organizations": staff_organization_ids, "side_counts": seat_counts(staffed)}
+    return {"staff_organizations": staff_organization_ids, "side_counts": counts}
 
 
 PROGRAM_TEXTS = {"title": 200, "summary": 300, "description": 20000}
