@@ -129,6 +129,15 @@ class OutcomeFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"Idea {n}")
 
 
+def program_under_way(organization: Organization) -> Program:
+    """Two sides, 40 seats, started 30 days ago and running 60 more: rounds of dialogue
+    groups and their sessions fit in it."""
+    today = timezone.localdate()
+    return program_with_sides("North", "South", organization=organization, capacity=40,
+                              starts_on=today - timedelta(days=30),
+                              ends_on=today + timedelta(days=60))
+
+
 def accepted_participant(program: Program, *, side: Side | None = None, **user_fields) -> User:
     """A user with an accepted application to `program` (on its first side by default)."""
     side = side or program.sides.first() or SideFactory(program=program)

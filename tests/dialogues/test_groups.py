@@ -24,6 +24,7 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
     accepted_participant,
+    program_under_way,
     program_with_sides,
 )
 
@@ -33,10 +34,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def program(org):
     # Sessions are scheduled days from now, inside the program's dates.
-    today = timezone.localdate()
-    program = program_with_sides("North", "South", organization=org, capacity=40,
-                                 starts_on=today - timedelta(days=30),
-                                 ends_on=today + timedelta(days=60))
+    program = program_under_way(org)
     reminders.default_schedule(sender=None, program=program)
     return program
 

@@ -3,11 +3,9 @@ program has, what a participant sees of a round, and every rule check worded for
 
 Rounds are laid out by hand here (no search), so each test knows who sits where."""
 
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.utils import timezone
 
 from dialogues.groups import selectors, solver
 from dialogues.models import DialogueGroup, GroupMember, GroupRound
@@ -15,6 +13,7 @@ from tests.factories import (
     ApplicationFactory,
     UserFactory,
     accepted_participant,
+    program_under_way,
     program_with_sides,
 )
 
@@ -23,10 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def program(org):
-    today = timezone.localdate()
-    return program_with_sides("North", "South", organization=org, capacity=40,
-                              starts_on=today - timedelta(days=30),
-                              ends_on=today + timedelta(days=60))
+    return program_under_way(org)
 
 
 @pytest.fixture

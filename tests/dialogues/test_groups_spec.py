@@ -12,7 +12,7 @@ from dialogues.groups import services as groups
 from dialogues.groups import solver
 from dialogues.models import DialogueGroup, GroupMember, GroupRound
 from exchanges.models import ActivityLog, Application
-from tests.factories import SessionFactory, UserFactory, accepted_participant, program_with_sides
+from tests.factories import SessionFactory, UserFactory, accepted_participant, program_under_way
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +22,7 @@ LIMIT = "Give a number from 1 to 50, or nothing for no limit."
 
 @pytest.fixture
 def program(org):
-    today = timezone.localdate()
-    return program_with_sides("North", "South", organization=org, capacity=40,
-                              starts_on=today - timedelta(days=30),
-                              ends_on=today + timedelta(days=60))
+    return program_under_way(org)
 
 
 @pytest.fixture
