@@ -239,15 +239,26 @@ def test_declining_writes_only_its_time_so_an_erasure_meanwhile_stays(
     assert (respondent.user, respondent.declined_at is not None) == (None, True)
 
 
-def test_declining_one_programs_surveys_leaves_the_others(org, program, alice, petros):
+def evaluated_with_another(org, program, staff, person):
+    """`program` and another of the organization, both evaluated, `person` accepted to
+    both; the other program."""
     other = upcoming_program("A", "B", organization=org)
-    ApplicationFactory(program=other, side=other.sides.first(), applicant=petros,
+    ApplicationFactory(program=other, side=other.sides.first(), applicant=person,
                        status="accepted")
-    evaluate(program, alice)
-    evaluate(other, alice)
+    evaluate(program, staff)
+    evaluate(other, staff)
+    return other
+
+
+def other_programs_messages(person, other) -> set[str]:
+    return set(Notification.objects.filter(recipient=person, context__program=other.pk)
+               .values_list("status", flat=True))
+
+
+def test_declining_one_programs_surveys_leaves_the_others(org, program, alice, petros):
+    other = evaluated_with_another(org, program, alice, petros)
     services.survey_decline(program=program, user=petros)
-    assert set(Notification.objects.filter(recipient=petros, context__program=other.pk)
-               .values_list("status", flat=True)) == {"pending"}
+    assert other_programs_messages(petros, other) == {"pending"}
 
 
 def test_answering_after_declining_consents_again_and_cancels_the_reminders(
@@ -314,14 +325,9 @@ def test_an_answer_that_loses_a_race_with_another_is_refused_as_answered(
 
 
 def test_answering_cancels_only_that_waves_messages(org, program, alice, petros):
-    other = upcoming_program("A", "B", organization=org)
-    ApplicationFactory(program=other, side=other.sides.first(), applicant=petros,
-                       status="accepted")
-    evaluate(program, alice)
-    evaluate(other, alice)
+    other = evaluated_with_another(org, program, alice, petros)
     respond(program, petros, "pre", answers())
-    assert set(Notification.objects.filter(recipient=petros, context__program=other.pk)
-               .values_list("status", flat=True)) == {"pending"}
+    assert other_programs_messages(petros, other) == {"pending"}
 
 
 @pytest.mark.parametrize(("given", "problem"), [
