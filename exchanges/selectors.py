@@ -118,7 +118,12 @@ class Visibility:
         return visible
 
     def count(self) -> int:
-        """How many programs `q()` matches, in one query: the tally's public programs and
+        with connection.cursor() as cursor:
+            cursor.execute(*self.count_sql())
+            return int(cursor.fetchone()[0])
+
+    def count_sql(self) -> tuple[str, list]:
+        """The query counting the programs `q()` matches: the tally's public programs and
         those of the reader organizations, plus the others reached, counted apart (each
         part an index-driven semi-join; none counts a program twice)."""
         parts = [ProgramTally.objects.filter(self._tallied_q()).values("programs")]
@@ -136,9 +141,7 @@ class Visibility:
             # Only compiled querysets and fixed words; values are parameters.
             sql.append(f"(SELECT COALESCE({total}, 0) FROM ({part_sql}) AS part)")  # noqa: S608
             params.extend(part_params)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT " + " + ".join(sql), params)
-            return int(cursor.fetchone()[0])
+        return "SELECT " + " + ".join(sql), params
 
     def _tallied_q(self) -> Q:
         if self.readers is None:
@@ -152,14 +155,14 @@ def visibility_of(user, *, through_facilitation: bool = True) -> Visibility:
     while still a member of the program's organization."""
     if not user.is_authenticated:
         return Visibility()
-    readers = (Membership.objects.filter(user=user, role__in=READER_ROLES)
+    readers = (Membership.objects.filter(user_id=user.pk, role__in=READER_ROLES)
                .values("organization_id"))
-    reached = [Application.objects.filter(applicant=user).values("program_id")]
+    reached = [Application.objects.filter(applicant_id=user.pk).values("program_id")]
     if through_facilitation:
         # Through the reverse relations: exchanges does not import dialogues. A
         # related-lookup join sees invitations too, but only members have a user.
-        reached.append(Program.objects.filter(sessions__facilitators=user,
-                                              organization__memberships__user=user)
+        reached.append(Program.objects.filter(sessions__facilitators=user.pk,
+                                              organization__memberships__user=user.pk)
                        .values("pk"))
     return Visibility(readers, tuple(reached))
 
@@ -177,6 +180,16 @@ def programs_visible_to(user, *, through_facilitation: bool = True) -> QuerySet[
         .order_by("starts_on", "id")
     )
     return _tallied(programs, visibility.count)
+
+
+def visible_count_sql(user) -> tuple[str, list]:
+    """The query counting programs_visible_to(user): the tally's on PostgreSQL."""
+    visibility = visibility_of(user)
+    if connection.vendor == "postgresql":
+        return visibility.count_sql()
+    visible = Program.objects.filter(visibility.q()).order_by().values("pk")
+    sql, params = visible.query.sql_with_params()
+    return f"SELECT COUNT(*) FROM ({sql}) AS visible", list(params)  # noqa: S608
 
 
 def _tallied(programs: QuerySet[Program], count) -> QuerySet[Program]:

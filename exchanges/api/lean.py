@@ -16,6 +16,7 @@ from functools import cache
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import (
@@ -34,10 +35,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, JSONObject
 from rest_framework import serializers
 
-from core import content
+from core import content, prepared
 from exchanges.api.serializers import ProgramSerializer
 from exchanges.models import Application, Program, Side
+from exchanges.selectors import programs_visible_to, visibility_of, visible_count_sql
 from exchanges.services import seats_per_side
+from participants.models import User
 
 # DRF fields whose to_representation gives back a database value of their type unchanged.
 _AS_IS = (serializers.CharField, serializers.IntegerField, serializers.BooleanField,
@@ -219,3 +222,36 @@ def represent(page_rows: list[Row]) -> list[dict]:
     _columns, getters = plan()
     page = Page(page_rows)
     return [{name: getter(row, page) for name, getter in getters} for row in page_rows]
+
+
+class VisibleList:
+    """Every program the caller sees (the list without a filter, its hottest form), for
+    the paginator: the page's query and the count are core.prepared statements, compiled
+    once per shape (anonymous or signed in) and language, the caller's id bound in."""
+
+    def __init__(self, user):
+        self.shape = "signed in" if user.is_authenticated else "anonymous"
+        self.values = (user.pk,) if user.is_authenticated else ()
+        self.slots = (prepared.INT_SLOTS[0],) if user.is_authenticated else ()
+
+    def count(self) -> int:
+        statement = prepared.statement(("program count", self.shape), _count_query, self.slots)
+        return statement.rows(self.values)[0][0]
+
+    def __getitem__(self, page: slice) -> list[Row]:
+        statement = prepared.statement(("program page", self.shape), _page_query, self.slots,
+                                       tail=" LIMIT %s OFFSET %s")
+        return statement.dicts((*self.values, page.stop - page.start, page.start))
+
+
+def _caller(user_id: int | None = None):
+    return AnonymousUser() if user_id is None else User(pk=user_id)
+
+
+def _page_query(user_id: int | None = None):
+    caller = _caller(user_id)
+    return rows(programs_visible_to(caller), visibility_of(caller).readers)
+
+
+def _count_query(user_id: int | None = None) -> tuple[str, list]:
+    return visible_count_sql(_caller(user_id))
