@@ -18,7 +18,7 @@ caller's value can never be silently left out. Statements are kept per database,
 active language and shape, and dropped whenever a setting changes (tests).
 """
 
-import itertools
+import hashlib
 import re
 import weakref
 from collections.abc import Callable, Hashable, Sequence
@@ -33,7 +33,6 @@ INT_SLOTS = tuple(-(2**62) - n for n in range(1, 5))
 STR_SLOTS = tuple(f"\x00slot-{n}\x00" for n in range(1, 5))
 
 _statements: dict[Hashable, "Statement"] = {}
-_names = itertools.count(1)
 _PLACEHOLDER = re.compile(r"%[s%]")
 # The statements prepared on each PostgreSQL connection (a new connection has none).
 _prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -61,7 +60,10 @@ class Statement:
         unbound = [slot for n, slot in enumerate(slots) if ("slot", n) not in self.bindings]
         if unbound:
             raise ValueError(f"The statement's SQL does not carry slots {unbound!r} as parameters.")
-        self.name = f"parley_prepared_{next(_names)}"
+        # Named after its SQL and constants: a statement built again the same (after a
+        # setting changed) reuses what each connection has prepared.
+        digest = hashlib.sha256(repr((self.sql, self.bindings)).encode()).hexdigest()
+        self.name = f"parley_{digest[:24]}"
 
     def rows(self, values: Sequence = ()) -> list:
         """The result rows as tuples, with `values` in the slots' places (then the tail's)."""

@@ -144,3 +144,19 @@ def test_lean_list_keeps_its_query_count_with_more_programs(org, alice,
 
     assert response.json()["count"] == 6
     assert all(p["sides"][0]["pending"] == 1 for p in response.json()["results"])
+
+
+def test_the_unfiltered_list_binds_each_callers_own_visibility_page_by_page(
+        varied, alice, bob, charlie):
+    """The list without a filter runs statements compiled once (core.prepared): callers
+    taking turns each get their own programs, counted and paged as the selector says."""
+    for user in (alice, bob, None, charlie, alice):
+        expected = [p["id"] for p in full_serializer(user or AnonymousUser())]
+        client = client_for(user)
+        seen, page = [], 1
+        while page:
+            data = client.get(PROGRAMS, {"page_size": 2, "page": page}).json()
+            assert data["count"] == len(expected)
+            seen += [program["id"] for program in data["results"]]
+            page = page + 1 if data["next"] else None
+        assert seen == expected
