@@ -12,7 +12,8 @@ call), so its plan is cached too; that needs session-level connections (direct, 
 pooler in session mode), which is how Parley connects.
 
 Only for queries whose SQL text does not depend on their values: a slot stands for a
-scalar (an id, a key), never for a list whose length changes the SQL. A slot the SQL
+scalar (an id, a key), or on PostgreSQL for a list passed as one array parameter
+(`= ANY(%s)`), never for a list whose length changes the SQL. A slot the SQL
 does not carry as a plain parameter fails loudly when the statement is built, so a
 caller's value can never be silently left out. Statements are kept per database,
 active language and shape, and dropped whenever a setting changes (tests).

@@ -2,9 +2,8 @@
 
 A page of the list is the hot path of the API: building Program and Side instances,
 a prefetch queryset per program and DRF's field-by-field serialization cost more than
-the queries. This module answers the same JSON, byte for byte, from values() rows:
-on PostgreSQL the page's query also brings each program's sides as a JSON array (one
-query), elsewhere a second query reads the page's sides. Its plan is derived once
+the queries. This module answers the same JSON, byte for byte, from values() rows
+and a second query reading the page's sides. Its plan is derived once
 from ProgramSerializer's fields, so a plain field added there appears here too; a
 SerializerMethodField needs its counterpart in METHOD_FIELDS (building the plan
 fails loudly otherwise), and tests/api/test_program_list_lean.py compares both outputs.
@@ -17,22 +16,23 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     Count,
     ExpressionWrapper,
     F,
-    FilteredRelation,
+    Func,
     OuterRef,
     Q,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
 from core import content, prepared
@@ -56,63 +56,55 @@ class Page:
 
     def __init__(self, rows: list[Row]):
         self.language = content.active_language()
-        if rows and "side_rows" in rows[0]:  # PostgreSQL: read with the page
-            self.sides = {row["id"]: row["side_rows"] for row in rows}
-        else:
-            self.sides = _sides_of([row["id"] for row in rows],
-                                   [row["id"] for row in rows if row["is_staff"]])
-
-
-def _side_rows(readers):
-    """PostgreSQL: the program's sides as an array of JSON objects in the page's own
-    query; for the programs of the `readers` organizations, with their applications
-    counted by status (CASE evaluates only the branch it takes)."""
-    if readers is None:
-        return _plain_side_rows()
-    return Case(When(organization_id__in=readers, then=_counted_side_rows()),
-                default=_plain_side_rows())
-
-
-def _sides():
-    return Side.objects.filter(program_id=OuterRef("pk")).order_by(*Side._meta.ordering)
-
-
-def _side_texts() -> dict:
-    return {name: F(name) for name in ("id", *_text_columns(Side))}
-
-
-# Each built once: annotate() resolves a copy, so the same expression serves every page.
-@cache
-def _plain_side_rows() -> ArraySubquery:
-    return ArraySubquery(_sides().values(json=JSONObject(**_side_texts())))
-
-
-@cache
-def _counted_side_rows() -> ArraySubquery:
-    counts = {status: Coalesce(Subquery(
-        Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
-        .values("side_id").annotate(n=Count("*")).values("n")), 0) for status in _SIDE_COUNTS}
-    return ArraySubquery(_sides().values(json=JSONObject(**_side_texts(), **counts)))
+        self.sides = _sides_of([row["id"] for row in rows],
+                               [row["id"] for row in rows if row["is_staff"]])
 
 
 def _sides_of(program_ids: list[int], staffed: list[int]) -> dict[int, list[Row]]:
     """The sides of the page's programs in one query, in Side's own order; the sides of
     `staffed` programs with their applications counted by status (exchanges.api.
-    serializers.seat_context's numbers, for staff only)."""
+    serializers.seat_context's numbers, for staff only). On PostgreSQL a prepared
+    statement (core.prepared) taking both lists as array parameters."""
     sides = defaultdict(list)
     if not program_ids:
         return sides
-    query = Side.objects.filter(program_id__in=program_ids).order_by(*Side._meta.ordering)
-    if staffed:
-        # Joined only for staffed programs' sides, so a reader pays for their counts only.
-        query = query.annotate(counted=FilteredRelation(
-            "applications", condition=Q(applications__program_id__in=staffed)))
-        query = query.annotate(**{status: Count("counted", filter=Q(counted__status=status))
-                                  for status in _SIDE_COUNTS})
-    columns = ("id", "program_id", *_text_columns(Side), *(_SIDE_COUNTS if staffed else ()))
-    for row in query.values(*columns):
+    if connection.vendor == "postgresql":
+        statement = prepared.statement("program sides", _sides_query, _ARRAY_SLOTS)
+        rows = statement.dicts((program_ids, staffed))
+    else:
+        rows = _sides_query(program_ids, staffed)
+    for row in rows:
         sides[row["program_id"]].append(row)
     return sides
+
+
+_ARRAY_SLOTS = ([prepared.INT_SLOTS[0]], [prepared.INT_SLOTS[1]])
+
+
+def _sides_query(program_ids: list[int], staffed: list[int]):
+    counts = {status: Case(When(_among("program_id", staffed), then=Coalesce(Subquery(
+        Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
+        .values("side_id").annotate(n=Count("*")).values("n")), 0)))
+        for status in _SIDE_COUNTS}
+    return (Side.objects.filter(_among("program_id", program_ids))
+            .order_by(*Side._meta.ordering).annotate(**counts)
+            .values("id", "program_id", *_text_columns(Side), *_SIDE_COUNTS))
+
+
+def _among(field: str, ids: list[int]) -> Q:
+    """`field` is one of `ids`: on PostgreSQL `= ANY(%s)`, one array parameter however
+    many ids (so a prepared statement can take it); elsewhere IN (...)."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": ids})
+    return Q(_AnyOf(F(field), Value(list(ids), output_field=ArrayField(BigIntegerField()))))
+
+
+class _AnyOf(Func):
+    """`column = ANY(array)`, a condition."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
 
 
 def _text_columns(model) -> list[str]:
@@ -204,17 +196,12 @@ def plan() -> tuple[tuple[str, ...], tuple[tuple[str, Getter], ...]]:
 def rows(programs, readers) -> object:
     """`programs` (a queryset of the list) as the values() rows the plan reads, each
     marked `is_staff` when its organization is among `readers` (the caller's, as
-    selectors.visibility_of gives them; None for anonymous callers), on PostgreSQL with
-    their sides."""
+    selectors.visibility_of gives them; None for anonymous callers)."""
     columns, _getters = plan()
     staff = Value(False) if readers is None else ExpressionWrapper(
         Q(organization_id__in=readers), output_field=BooleanField())
     programs = programs.prefetch_related(None).annotate(is_staff=staff)
-    columns = (*columns, "is_staff")
-    if connection.vendor == "postgresql":
-        programs = programs.annotate(side_rows=_side_rows(readers))
-        columns = (*columns, "side_rows")
-    return programs.values(*columns)
+    return programs.values(*columns, "is_staff")
 
 
 def represent(page_rows: list[Row]) -> list[dict]:
