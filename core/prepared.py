@@ -86,7 +86,7 @@ class Statement:
     def dicts(self, values: Sequence = ()) -> list[dict]:
         """values() rows: a dict per row, keyed like the queryset's values()."""
         names = self.names
-        return [dict(zip(names, row, strict=True)) for row in self.rows(values)]
+        return [dict(zip(names, row, strict=False)) for row in self.rows(values)]
 
     def _prepare(self, connection) -> None:
         """PREPARE on this connection once. Through the driver's own cursor: it is set-up

@@ -113,9 +113,14 @@ def _text_columns(model) -> list[str]:
                                   for code in content.CONTENT_LANGUAGES))]
 
 
+# Each translated field's column per language: {"title": {"en": "title_en", ...}, ...}
+_COLUMNS = {field: {code: content.column(field, code) for code in content.CONTENT_LANGUAGES}
+            for field in (*Program.content_fields, *Side.content_fields)}
+
+
 def _shown(row: Row, field: str, language: str):
     """core.content.ContentDescriptor's rule over a row."""
-    return row[content.column(field, language)] or row[field]
+    return row[_COLUMNS[field][language]] or row[field]
 
 
 def _translations(row: Row, fields: Iterable[str], languages: list[str]) -> dict:
@@ -123,9 +128,10 @@ def _translations(row: Row, fields: Iterable[str], languages: list[str]) -> dict
     main = languages[0] if languages else settings.LANGUAGE_CODE
     result = {}
     for field in fields:
+        columns = _COLUMNS[field]
         texts = {}
         for language in languages:
-            text = row[field] if language == main else row[content.column(field, language)] or ""
+            text = row[field] if language == main else row[columns[language]] or ""
             if text:
                 texts[language] = text
         result[field] = texts
@@ -223,7 +229,7 @@ class VisibleList:
 
     def count(self) -> int:
         statement = prepared.statement(("program count", self.shape), _count_query, self.slots)
-        return statement.rows(self.values)[0][0]
+        return int(statement.rows(self.values)[0][0])  # SUM() is a numeric on PostgreSQL
 
     def __getitem__(self, page: slice) -> list[Row]:
         statement = prepared.statement(("program page", self.shape), _page_query, self.slots,

@@ -156,6 +156,7 @@ def test_the_unfiltered_list_binds_each_callers_own_visibility_page_by_page(
         while page:
             data = client.get(PROGRAMS, {"page_size": 2, "page": page}).json()
             assert data["count"] == len(expected)
+            assert type(data["count"]) is int
             seen += [program["id"] for program in data["results"]]
             page = page + 1 if data["next"] else None
         assert seen == expected
