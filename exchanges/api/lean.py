@@ -232,9 +232,11 @@ class VisibleList:
         return int(statement.rows(self.values)[0][0])  # SUM() is a numeric on PostgreSQL
 
     def __getitem__(self, page: slice) -> list[Row]:
-        statement = prepared.statement(("program page", self.shape), _page_query, self.slots,
-                                       tail=" LIMIT %s OFFSET %s")
-        return statement.dicts((*self.values, page.stop - page.start, page.start))
+        return self.page_statement().dicts((*self.values, page.stop - page.start, page.start))
+
+    def page_statement(self) -> prepared.Statement:
+        return prepared.statement(("program page", self.shape), _page_query, self.slots,
+                                  tail=" LIMIT %s OFFSET %s")
 
 
 def _caller(user_id: int | None = None):

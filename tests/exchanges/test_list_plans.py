@@ -83,3 +83,24 @@ def test_a_persons_applications_come_from_their_index(field):
     text = plan(selectors.applications_of(field["participant"]))
     assert "Index Scan using exchanges_application_applicant_id" in text, text
     assert "Seq Scan on exchanges_application" not in text, text
+
+
+def test_the_api_lists_prepared_page_walks_its_index_once_the_plan_is_cached(field):
+    """The unfiltered API list is a server-side prepared statement (core.prepared): after
+    five runs PostgreSQL may keep one generic plan for every caller and page, which must
+    still walk the index and stop at the page."""
+    from exchanges.api import lean
+
+    for who in ("anonymous", "owner", "participant", "facilitator"):
+        programs = lean.VisibleList(field[who])
+        for page in range(7):
+            programs[page * 20:(page + 1) * 20]
+        statement = programs.page_statement()
+        values = ", ".join(["%s"] * (len(programs.values) + 2))
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN EXECUTE {statement.name} ({values})",
+                           [*programs.values, 20, 40])
+            text = "\n".join(line for (line,) in cursor.fetchall())
+        index = "program_public_start" if who == "anonymous" else "program_start"
+        assert_uses(text, index)
+        assert "Sort" not in text, text
