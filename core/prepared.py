@@ -24,9 +24,10 @@ import re
 import weakref
 from collections.abc import Callable, Hashable, Sequence
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.signals import setting_changed
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import connection, connections
+from django.db.models import BigIntegerField, BooleanField, F, Func, Q, QuerySet, Value
 from django.utils.translation import get_language
 
 # Stand-ins no real value equals: ids are positive, keys are hex.
@@ -134,6 +135,23 @@ def statement(shape: Hashable, build: Callable[..., QuerySet | tuple[str, Sequen
     if found is None:
         found = _statements[key] = Statement(build(*slots), slots, using, tail)
     return found
+
+
+def among(field: str, ids: QuerySet | Sequence[int]) -> Q:
+    """`field` is one of `ids`: a subquery for a queryset; for a list on PostgreSQL
+    `= ANY(%s)`, one array parameter however many ids (so a statement can bind it),
+    elsewhere IN (...)."""
+    if isinstance(ids, QuerySet) or connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": ids})
+    return Q(_AnyOf(F(field), Value(list(ids), output_field=ArrayField(BigIntegerField()))))
+
+
+class _AnyOf(Func):
+    """`column = ANY(array)`, a condition."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
 
 
 def _forget(**kwargs) -> None:

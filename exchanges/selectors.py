@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from core import content
 from core.paging import count_with
+from core.prepared import among
 from exchanges.models import (
     CLOSED_LAST,
     PUBLIC_STATUSES,
@@ -104,17 +105,21 @@ class Visibility:
     runs each once, first (a hashed subplan), and estimates `public OR organization IN
     (...) OR id IN (...)` well. It could not estimate the correlated EXISTS this replaced,
     and planned sequential scans and JIT. Subqueries rather than ids fetched beforehand:
-    no query more per page (the lists' query-count guards)."""
+    no query more per page (the lists' query-count guards). The API list's prepared
+    statements fetch the ids first instead (`ids_sql`, `of_ids`), so that PostgreSQL
+    plans them once for every caller."""
 
-    readers: QuerySet | None = None  # organization ids read as staff: every program
-    reached: tuple[QuerySet, ...] = ()  # program ids applied to, or facilitated
+    # Organization ids read as staff (every program), program ids applied to or
+    # facilitated: each a values() subquery, or ids (core.prepared.among).
+    readers: QuerySet | list[int] | None = None
+    reached: tuple[QuerySet | list[int], ...] = ()
 
     def q(self) -> Q:
         visible = Q(status__in=PUBLIC_STATUSES)
         if self.readers is not None:
-            visible |= Q(organization_id__in=self.readers)
+            visible |= among("organization_id", self.readers)
         for programs in self.reached:
-            visible |= Q(pk__in=programs)
+            visible |= among("pk", programs)
         return visible
 
     def count(self) -> int:
@@ -129,11 +134,12 @@ class Visibility:
         parts = [ProgramTally.objects.filter(self._tallied_q()).values("programs")]
         seen = Q()
         for programs in self.reached:
-            others = (Program.objects.filter(pk__in=programs).filter(seen)
-                      .exclude(status__in=PUBLIC_STATUSES)
-                      .exclude(organization_id__in=self.readers))
+            others = Program.objects.filter(among("pk", programs)).filter(seen).exclude(
+                status__in=PUBLIC_STATUSES)
+            if self.readers is not None:
+                others = others.exclude(among("organization_id", self.readers))
             parts.append(others.order_by().values("pk"))
-            seen &= ~Q(pk__in=programs)
+            seen &= ~among("pk", programs)
         sql, params = [], []
         for i, part in enumerate(parts):
             part_sql, part_params = part.query.sql_with_params()
@@ -146,7 +152,23 @@ class Visibility:
     def _tallied_q(self) -> Q:
         if self.readers is None:
             return Q(public=True)
-        return Q(public=True) | Q(organization_id__in=self.readers)
+        return Q(public=True) | among("organization_id", self.readers)
+
+    def ids_sql(self) -> tuple[str, list]:
+        """One query listing what the subqueries stand for, as (kind, id) rows: 0 and an
+        organization id of `readers`, 1 and a program id `reached`."""
+        sql, params = [], []
+        for kind, part in ((0, self.readers), *((1, programs) for programs in self.reached)):
+            part_sql, part_params = part.query.sql_with_params()
+            sql.append(f"SELECT {kind} AS kind, part.* FROM ({part_sql}) AS part")  # noqa: S608
+            params.extend(part_params)
+        return " UNION ALL ".join(sql), params
+
+    @classmethod
+    def of_ids(cls, rows: list[tuple[int, int]]) -> "Visibility":
+        """The visibility `ids_sql`'s rows describe, with ids instead of subqueries."""
+        readers = sorted({pk for kind, pk in rows if kind == 0})
+        return cls(readers, (sorted({pk for kind, pk in rows if kind == 1}),))
 
 
 def visibility_of(user, *, through_facilitation: bool = True) -> Visibility:
@@ -172,7 +194,11 @@ def programs_visible_to(user, *, through_facilitation: bool = True) -> QuerySet[
     caller is more than a facilitator, the programs where a facilitator (still a member)
     has a session assigned, and those the caller applied to (API v1.1: facilitators no
     longer list drafts). Its `count()` in a paginator comes from the tally."""
-    visibility = visibility_of(user, through_facilitation=through_facilitation)
+    return programs_visible_through(
+        visibility_of(user, through_facilitation=through_facilitation))
+
+
+def programs_visible_through(visibility: Visibility) -> QuerySet[Program]:
     programs = (
         Program.objects.filter(visibility.q())
         .select_related("organization")
@@ -180,16 +206,6 @@ def programs_visible_to(user, *, through_facilitation: bool = True) -> QuerySet[
         .order_by("starts_on", "id")
     )
     return _tallied(programs, visibility.count)
-
-
-def visible_count_sql(user) -> tuple[str, list]:
-    """The query counting programs_visible_to(user): the tally's on PostgreSQL."""
-    visibility = visibility_of(user)
-    if connection.vendor == "postgresql":
-        return visibility.count_sql()
-    visible = Program.objects.filter(visibility.q()).order_by().values("pk")
-    sql, params = visible.query.sql_with_params()
-    return f"SELECT COUNT(*) FROM ({sql}) AS visible", list(params)  # noqa: S608
 
 
 def _tallied(programs: QuerySet[Program], count) -> QuerySet[Program]:

@@ -15,19 +15,13 @@ from functools import cache
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
     BooleanField,
     Case,
     Count,
     ExpressionWrapper,
-    F,
-    Func,
     OuterRef,
-    Q,
     Subquery,
     Value,
     When,
@@ -38,7 +32,12 @@ from rest_framework import serializers
 from core import content, prepared
 from exchanges.api.serializers import ProgramSerializer
 from exchanges.models import Application, Program, Side
-from exchanges.selectors import programs_visible_to, visibility_of, visible_count_sql
+from exchanges.selectors import (
+    Visibility,
+    programs_visible_through,
+    programs_visible_to,
+    visibility_of,
+)
 from exchanges.services import seats_per_side
 from participants.models import User
 
@@ -82,29 +81,13 @@ _ARRAY_SLOTS = ([prepared.INT_SLOTS[0]], [prepared.INT_SLOTS[1]])
 
 
 def _sides_query(program_ids: list[int], staffed: list[int]):
-    counts = {status: Case(When(_among("program_id", staffed), then=Coalesce(Subquery(
+    counts = {status: Case(When(prepared.among("program_id", staffed), then=Coalesce(Subquery(
         Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
         .values("side_id").annotate(n=Count("*")).values("n")), 0)))
         for status in _SIDE_COUNTS}
-    return (Side.objects.filter(_among("program_id", program_ids))
+    return (Side.objects.filter(prepared.among("program_id", program_ids))
             .order_by(*Side._meta.ordering).annotate(**counts)
             .values("id", "program_id", *_text_columns(Side), *_SIDE_COUNTS))
-
-
-def _among(field: str, ids: list[int]) -> Q:
-    """`field` is one of `ids`: on PostgreSQL `= ANY(%s)`, one array parameter however
-    many ids (so a prepared statement can take it); elsewhere IN (...)."""
-    if connection.vendor != "postgresql":
-        return Q(**{f"{field}__in": ids})
-    return Q(_AnyOf(F(field), Value(list(ids), output_field=ArrayField(BigIntegerField()))))
-
-
-class _AnyOf(Func):
-    """`column = ANY(array)`, a condition."""
-
-    template = "%(expressions)s)"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
 
 
 def _text_columns(model) -> list[str]:
@@ -205,7 +188,7 @@ def rows(programs, readers) -> object:
     selectors.visibility_of gives them; None for anonymous callers)."""
     columns, _getters = plan()
     staff = Value(False) if readers is None else ExpressionWrapper(
-        Q(organization_id__in=readers), output_field=BooleanField())
+        prepared.among("organization_id", readers), output_field=BooleanField())
     programs = programs.prefetch_related(None).annotate(is_staff=staff)
     return programs.values(*columns, "is_staff")
 
@@ -217,15 +200,28 @@ def represent(page_rows: list[Row]) -> list[dict]:
     return [{name: getter(row, page) for name, getter in getters} for row in page_rows]
 
 
+def visible(user):
+    """Every program the caller sees, as the paginator reads it: on PostgreSQL through
+    prepared statements (VisibleList), elsewhere a values() queryset."""
+    if connection.vendor == "postgresql":
+        return VisibleList(user)
+    return rows(programs_visible_to(user), visibility_of(user).readers)
+
+
 class VisibleList:
-    """Every program the caller sees (the list without a filter, its hottest form), for
-    the paginator: the page's query and the count are core.prepared statements, compiled
-    once per shape (anonymous or signed in) and language, the caller's id bound in."""
+    """Every program the caller sees (the list without a filter, its hottest form): the
+    page's query and the count are core.prepared statements, compiled once per shape
+    (anonymous or signed in) and language. For a signed-in caller a first statement
+    reads the ids their visibility stands for (selectors.Visibility.ids_sql), bound as
+    arrays into the others, which PostgreSQL then plans once for every caller."""
 
     def __init__(self, user):
         self.shape = "signed in" if user.is_authenticated else "anonymous"
-        self.values = (user.pk,) if user.is_authenticated else ()
-        self.slots = (prepared.INT_SLOTS[0],) if user.is_authenticated else ()
+        self.values, self.slots = (), ()
+        if user.is_authenticated:
+            ids = prepared.statement("visible ids", _ids_query, (prepared.INT_SLOTS[0],))
+            visibility = Visibility.of_ids(ids.rows((user.pk,)))
+            self.values, self.slots = (visibility.readers, *visibility.reached), _ARRAY_SLOTS
 
     def count(self) -> int:
         statement = prepared.statement(("program count", self.shape), _count_query, self.slots)
@@ -239,14 +235,18 @@ class VisibleList:
                                   tail=" LIMIT %s OFFSET %s")
 
 
-def _caller(user_id: int | None = None):
-    return AnonymousUser() if user_id is None else User(pk=user_id)
+def _ids_query(user_id: int) -> tuple[str, list]:
+    return visibility_of(User(pk=user_id)).ids_sql()
 
 
-def _page_query(user_id: int | None = None):
-    caller = _caller(user_id)
-    return rows(programs_visible_to(caller), visibility_of(caller).readers)
+def _visibility(readers: list[int] | None = None, reached: list[int] | None = None):
+    return Visibility() if readers is None else Visibility(readers, (reached,))
 
 
-def _count_query(user_id: int | None = None) -> tuple[str, list]:
-    return visible_count_sql(_caller(user_id))
+def _page_query(*ids):
+    visibility = _visibility(*ids)
+    return rows(programs_visible_through(visibility), visibility.readers)
+
+
+def _count_query(*ids) -> tuple[str, list]:
+    return _visibility(*ids).count_sql()

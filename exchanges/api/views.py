@@ -142,7 +142,7 @@ class ProgramListView(generics.ListAPIView):
     def _rows(self, request):
         paging = {self.paginator.page_query_param, self.paginator.page_size_query_param}
         if set(request.query_params) <= paging:
-            return lean.VisibleList(request.user)
+            return lean.visible(request.user)
         # Whether the caller reads each program as staff is part of the page's query.
         readers = visibility_of(request.user).readers
         return lean.rows(self.filter_queryset(self.get_queryset()), readers)
