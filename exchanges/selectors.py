@@ -389,10 +389,18 @@ def catalogue_programs(**filters) -> QuerySet[Program]:
     )
 
 
-def catalogue_organizations() -> QuerySet[Organization]:
-    """Organizations with at least one public program, for the catalogue's filter."""
-    public = Program.objects.filter(organization=OuterRef("pk"), status__in=PUBLIC_STATUSES)
-    return Organization.objects.filter(Exists(public))
+def catalogue_organizations() -> QuerySet:
+    """Organizations with at least one public program, for the catalogue's filter: rows
+    of (pk, slug, name), by name. On PostgreSQL the tally's rows tell which (a few per
+    organization, however many programs each has); elsewhere a semi-join over programs."""
+    if connection.vendor == "postgresql":
+        public = Q(pk__in=ProgramTally.objects.filter(public=True, programs__gt=0)
+                   .values("organization_id"))
+    else:
+        public = Exists(Program.objects.filter(organization=OuterRef("pk"),
+                                               status__in=PUBLIC_STATUSES))
+    return (Organization.objects.filter(public).order_by("name")
+            .values_list("pk", "slug", "name", named=True))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from core import content
 from core.csv_export import csv_response
 from core.errors import Conflict
-from core.paging import CountedPaginator
+from core.paging import CountedPaginator, PeekPaginator
 from core.validity import canonical_timezone
 from exchanges import exports, selectors, services
 from exchanges.forms import (
@@ -68,13 +68,19 @@ def _query_without_page(request) -> str:
 
 
 def program_list(request):
+    """The whole catalogue is counted by the tally; a filtered or searched one pages
+    without a count (PeekPaginator): COUNT(*) would visit every match of a common word."""
     form = CatalogueFilterForm(request.GET or None,
                                organizations=selectors.catalogue_organizations())
-    page = _page(request, selectors.catalogue_programs(**form.filters()), CATALOGUE_PAGE_SIZE)
+    filters = form.filters()
+    filtered = any(filters.values())
+    paginator = (PeekPaginator if filtered else CountedPaginator)(
+        selectors.catalogue_programs(**filters), CATALOGUE_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     for program in page:
         program.total_seats_left, program.side_seats_left = selectors.seats_left(program)
     return render(request, "exchanges/program_list.html", {
-        "form": form, "page": page, "filtered": any(form.filters().values()),
+        "form": form, "page": page, "filtered": filtered,
         "query": _query_without_page(request),
     })
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
-from core.paging import CountedPaginator, count_with, known_count
+from core.paging import CountedPaginator, PeekPaginator, count_with, known_count
 from exchanges import selectors
 from exchanges.models import PUBLIC_STATUSES, Program, ProgramStatus, ProgramTally
 from tests.factories import (
@@ -36,6 +36,52 @@ def test_a_marked_list_is_counted_by_its_mark_until_something_narrows_it(org):
     assert known_count(marked.values("status").annotate(n=Count("id"))) is None
     assert known_count(Program.objects.all()) is None
     assert CountedPaginator(Program.objects.order_by("id"), 10).count == 2
+
+
+def test_a_peek_paginator_tells_a_next_page_by_one_row_more_and_counts_only_at_the_end(
+        org, django_assert_num_queries):
+    for n in range(7):
+        ProgramFactory(organization=org, title=f"P{n}")
+    programs = Program.objects.order_by("title")
+
+    with django_assert_num_queries(1):  # the page's rows and one more; no COUNT
+        paginator = PeekPaginator(programs, 3)
+        first = paginator.get_page("1")
+    assert [p.title for p in first] == ["P0", "P1", "P2"]
+    assert first.has_next() and not first.has_previous() and first.next_page_number() == 2
+    assert (paginator.count, paginator.num_pages) == (None, None)
+    assert (first.start_index(), first.end_index()) == (1, 3)
+
+    middle = PeekPaginator(programs, 3).get_page(2)
+    assert middle.has_next() and middle.has_previous() and middle.previous_page_number() == 1
+    assert middle.paginator.count is None
+
+    paginator = PeekPaginator(programs, 3)
+    last = paginator.get_page(3)
+    assert [p.title for p in last] == ["P6"] and not last.has_next()
+    assert (paginator.count, paginator.num_pages) == (7, 3)  # the end is reached: exact
+    assert (last.start_index(), last.end_index()) == (7, 7)
+
+    exactly_full = PeekPaginator(programs[:6], 3)
+    assert not exactly_full.get_page(2).has_next() and exactly_full.count == 6
+
+
+@pytest.mark.parametrize(("asked", "served"), [("", 1), (None, 1), ("x", 1), ("2.5", 1),
+                                                ("0", 1), ("-3", 1), ("9", 3), ("99", 3)])
+def test_a_peek_paginator_serves_the_first_page_for_nonsense_and_the_last_past_the_end(
+        org, asked, served, django_assert_max_num_queries):
+    for _ in range(7):
+        ProgramFactory(organization=org)
+    with django_assert_max_num_queries(3):  # past the end: the empty page, COUNT, the last
+        page = PeekPaginator(Program.objects.order_by("id"), 3).get_page(asked)
+    assert page.number == served
+
+
+def test_a_peek_paginator_of_nothing_is_one_empty_last_page():
+    paginator = PeekPaginator(Program.objects.order_by("id"), 3)
+    page = paginator.get_page("4")
+    assert (page.number, len(page), page.has_other_pages()) == (1, 0, False)
+    assert (paginator.count, paginator.num_pages, page.start_index()) == (0, 1, 0)
 
 
 def _tally() -> dict[tuple[int, bool], int]:

@@ -71,6 +71,23 @@ def test_searches_find_candidates_through_the_trigram_index(field):
         assert_uses(plan(programs), "program_search_trgm")
 
 
+def test_a_common_words_catalogue_page_walks_the_catalogue_order_and_stops(field):
+    # A place a twelfth of the programs share: the page (its rows and one more, as the
+    # catalogue asks for them) reads the catalogue's order until it has them, unsorted.
+    text = plan(selectors.catalogue_programs(search="Nicosia"), rows=13)
+    assert_uses(text, "program_catalogue_order")
+    assert "Sort" not in text and "program_search_trgm" not in text, text
+
+
+def test_the_catalogues_organizations_come_from_the_tally(field):
+    sql, params = selectors.catalogue_organizations().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        text = "\n".join(line for (line,) in cursor.fetchall())
+    assert "exchanges_programtally" in text, text
+    assert "exchanges_program " not in text, text  # no program read, however many
+
+
 def test_an_organizations_programs_come_from_its_index(field):
     organization = field["organization"]
     for viewer in (None, field["facilitator"]):

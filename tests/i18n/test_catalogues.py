@@ -26,9 +26,9 @@ SAME_AS_ENGLISH = {
     "tr": {"Chatham House", "program", "%(n)s program"},
     "ru": {"Email", "email"},
     "uk": {"Email", "email"},
-    "fr": {"Chatham House", "Absent", "Description", "description", "Places", "Respect",
-           "Version %(version)s", "dialogues", "message", "motivation", "participants",
-           "position"},
+    "fr": {"Chatham House", "Absent", "Description", "description", "Page %(n)s", "Places",
+           "Respect", "Version %(version)s", "dialogues", "message", "motivation",
+           "participants", "position"},
     "es": {"Chatham House", "error", "no"},
 }
 PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[#0 +-]?\d*(?:\.\d+)?[sdifr]")

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -252,6 +253,67 @@ def test_catalogue_paginates_at_twelve(client, org):
         ProgramFactory(organization=org)
     assert len(client.get("/programs/").context["page"]) == 12
     assert len(client.get("/programs/?page=2").context["page"]) == 1
+
+
+def _status_and_pages(html: str) -> tuple[str, str]:
+    status = re.search(r'<p class="muted" role="status">(.*?)</p>', html, re.S)
+    pages = re.search(r'<nav class="pagination".*?<span>(.*?)</span>', html, re.S)
+    return (status.group(1).strip() if status else "", pages.group(1).strip() if pages else "")
+
+
+def test_the_whole_catalogue_says_its_exact_total_and_number_of_pages(client, org):
+    for _ in range(13):
+        ProgramFactory(organization=org, title="Harbour walk")
+    assert _status_and_pages(client.get("/programs/").content.decode()) == (
+        "13 programs", "Page 1 of 2")
+
+
+def test_a_search_pages_by_next_and_previous_and_totals_once_it_reaches_the_end(client, org):
+    """A search is not counted (COUNT(*) would visit every match of a common word): a
+    page shows that more follow, and the last page knows the exact total."""
+    for n in range(25):
+        ProgramFactory(organization=org, title=f"Harbour walk {n}")
+    ProgramFactory(organization=org, title="Mountain hike")
+
+    first = client.get("/programs/?q=harbour").content.decode()
+    assert _status_and_pages(first) == ("More than 12 programs", "Page 1")
+    assert 'rel="next" href="?q=harbour&amp;page=2"' in first and 'rel="prev"' not in first
+
+    second = client.get("/programs/?q=harbour&page=2").content.decode()
+    assert _status_and_pages(second) == ("More than 24 programs", "Page 2")
+    assert 'rel="prev" href="?q=harbour&amp;page=1"' in second and 'rel="next"' in second
+
+    last = client.get("/programs/?q=harbour&page=3").content.decode()
+    assert _status_and_pages(last) == ("25 programs", "Page 3 of 3")
+    assert 'rel="next"' not in last
+
+    past_the_end = client.get("/programs/?q=harbour&page=40")
+    assert past_the_end.context["page"].number == 3
+    assert _status_and_pages(client.get("/programs/?kind=dialogue&q=hike").content.decode()) == (
+        "1 program", "")
+
+
+def test_a_search_says_more_than_in_every_language(client, org):
+    for _ in range(13):
+        ProgramFactory(organization=org, title="Harbour walk")
+    for language, expected in [("fr", ("Plus de 12 programmes", "Page 1")),
+                               ("ru", ("Более 12 программ", "Страница 1")),
+                               ("ar", ("أكثر من 12 برنامجًا", "الصفحة 1"))]:
+        html = client.get("/programs/?q=harbour", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert _status_and_pages(html) == expected, language
+
+
+def test_a_catalogue_search_query_count_is_constant(client, org,
+                                                    django_assert_max_num_queries):
+    program_with_sides(organization=org, title="Harbour walk")
+    with django_assert_max_num_queries(3):  # organizations, the page and one row more, sides
+        assert client.get("/programs/?q=harbour").status_code == 200
+    for _ in range(14):
+        program = program_with_sides(organization=OrganizationFactory(), title="Harbour")
+        ApplicationFactory(side=program.sides.first(), status="accepted")
+    with django_assert_max_num_queries(3):
+        response = client.get("/programs/?q=harbour")
+    assert len(response.context["page"]) == 12
 
 
 def test_catalogue_query_count_is_constant(client, org, django_assert_max_num_queries):
