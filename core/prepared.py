@@ -68,7 +68,7 @@ class Statement:
         self.name = f"parley_{digest[:24]}"
 
     def rows(self, values: Sequence = ()) -> list:
-        """The result rows as tuples, with `values` in the slots' places (then the tail's)."""
+        """The result rows (sequences), with `values` in the slots' places (then the tail's)."""
         connection = connections[self.using]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -81,7 +81,7 @@ class Statement:
                                           else binding[1] for binding in self.bindings])
             rows = cursor.fetchall()
         if self.converters:
-            rows = [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
+            rows = list(self.compiler.apply_converters(rows, self.converters))
         return rows
 
     def dicts(self, values: Sequence = ()) -> list[dict]:
