@@ -32,12 +32,7 @@ from rest_framework import serializers
 from core import content, prepared
 from exchanges.api.serializers import ProgramSerializer
 from exchanges.models import Application, Program, Side
-from exchanges.selectors import (
-    Visibility,
-    programs_visible_through,
-    programs_visible_to,
-    visibility_of,
-)
+from exchanges.selectors import Visibility, programs_visible_through, visibility_of
 from exchanges.services import seats_per_side
 from participants.models import User
 
@@ -205,7 +200,7 @@ def visible(user):
     prepared statements (VisibleList), elsewhere a values() queryset."""
     if connection.vendor == "postgresql":
         return VisibleList(user)
-    return rows(programs_visible_to(user), visibility_of(user).readers)
+    return _rows_through(visibility_of(user))
 
 
 class VisibleList:
@@ -244,7 +239,10 @@ def _visibility(readers: list[int] | None = None, reached: list[int] | None = No
 
 
 def _page_query(*ids):
-    visibility = _visibility(*ids)
+    return _rows_through(_visibility(*ids))
+
+
+def _rows_through(visibility: Visibility):
     return rows(programs_visible_through(visibility), visibility.readers)
 
 

@@ -40,6 +40,7 @@ from exchanges.models import (
 from exchanges.selectors import (
     applications_visible_to,
     is_staff_of,
+    programs_visible_through,
     programs_visible_to,
     role_in,
     search_programs,
@@ -144,8 +145,9 @@ class ProgramListView(generics.ListAPIView):
         if set(request.query_params) <= paging:
             return lean.visible(request.user)
         # Whether the caller reads each program as staff is part of the page's query.
-        readers = visibility_of(request.user).readers
-        return lean.rows(self.filter_queryset(self.get_queryset()), readers)
+        visibility = visibility_of(request.user)
+        programs = self.filter_queryset(programs_visible_through(visibility))
+        return lean.rows(programs, visibility.readers)
 
     @extend_schema(request=ProgramWriteSerializer, responses={201: ProgramSerializer})
     def post(self, request):
