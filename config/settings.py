@@ -201,9 +201,13 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = _typed("CONN_MAX_AGE", env.int, default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # JIT compiles a query when its estimated cost is high; for the short list queries
-    # the compiling costs more than it saves (issue 17: 317 of 426 ms). Each plan is right
-    # without it (tests/exchanges/test_list_plans.py); other settings stay as given.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # the compiling costs more than it saves (issue 17: 317 of 426 ms). The only
+    # server-side prepared statements are core.prepared's: each is planned once per
+    # connection, not again per call (planning cost more than running them). Each plan
+    # is right without JIT and as a generic plan (tests/exchanges/test_list_plans.py);
+    # other settings stay as given.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c jit=off -c plan_cache_mode=force_generic_plan")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour, opted into now

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection, transaction
+from rest_framework.authtoken.models import Token
 
 from exchanges import selectors
 from exchanges.models import Application, Membership, Organization, Role
@@ -121,3 +122,48 @@ def test_the_api_lists_prepared_page_walks_its_index_once_the_plan_is_cached(fie
         index = "program_public_start" if who == "anonymous" else "program_start"
         assert_uses(text, index)
         assert "Sort" not in text, text
+
+
+def explain_prepared(statement, values) -> str:
+    placeholders = ", ".join(["%s"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN EXECUTE {statement.name} ({placeholders})", list(values))
+        return "\n".join(line for (line,) in cursor.fetchall())
+
+
+def test_prepared_statements_are_planned_once_as_generic_plans(field):
+    """Parley's connections keep one generic plan per prepared statement (planning each
+    call cost more than running it): each plan must be right for any caller, so none
+    reads a whole table of programs, sides or applications (small tables, a field's
+    memberships say, may be read whole)."""
+    from core import prepared
+    from exchanges.api import lean
+    from participants import authentication
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)
+    owner = field["owner"]
+    programs = lean.VisibleList(owner)
+    programs.count()
+    page = programs[0:20]
+    ids = [row["id"] for row in page]
+    lean._sides_of(ids, [row["id"] for row in page if row["is_staff"]])
+    plans = {
+        "visible ids": [owner.pk],
+        ("program count", "signed in"): programs.values,
+        "program sides": (ids, ids),
+    }
+    for shape, values in plans.items():
+        found = [s for key, s in prepared._statements.items() if key[2] == shape]
+        assert found, shape
+        assert_reads_no_big_table(explain_prepared(found[0], values))
+    token = Token.objects.create(user=owner)
+    authentication.TokenAuthentication().authenticate_credentials(token.key)
+    holder = next(s for key, s in prepared._statements.items() if key[2] == "api-token")
+    assert_reads_no_big_table(explain_prepared(holder, [token.key]))
+
+
+def assert_reads_no_big_table(text: str):
+    for table in ("exchanges_program", "exchanges_side", "exchanges_application"):
+        assert f"Seq Scan on {table} " not in text, text
