@@ -224,20 +224,26 @@ class VisibleList:
     """Every program the caller sees (the list without a filter, its hottest form): the
     page's query and the count are core.prepared statements, compiled once per shape
     (anonymous or signed in) and language. For a signed-in caller a first statement
-    reads the ids their visibility stands for (selectors.Visibility.ids_sql), bound as
-    arrays into the others, which PostgreSQL then plans once for every caller."""
+    reads the ids their visibility stands for (selectors.Visibility.ids_sql) and their
+    count; the ids are bound as arrays into the page's statement, which PostgreSQL then
+    plans once for every caller."""
 
     def __init__(self, user):
         self.shape = "signed in" if user.is_authenticated else "anonymous"
-        self.values, self.slots = (), ()
+        self.values, self.slots, self._count = (), (), None
         if user.is_authenticated:
-            ids = prepared.statement("visible ids", _ids_query, (prepared.INT_SLOTS[0],))
-            visibility = Visibility.of_ids(ids.rows((user.pk,)))
+            statement = prepared.statement("visible ids and count", _ids_and_count_query,
+                                           (prepared.INT_SLOTS[0],))
+            rows = statement.rows((user.pk,))
+            self._count = next(number for kind, number in rows if kind == _COUNTED)
+            visibility = Visibility.of_ids([row for row in rows if row[0] != _COUNTED])
             self.values, self.slots = (visibility.readers, *visibility.reached), _ARRAY_SLOTS
 
     def count(self) -> int:
-        statement = prepared.statement(("program count", self.shape), _count_query, self.slots)
-        return int(statement.rows(self.values)[0][0])  # SUM() is a numeric on PostgreSQL
+        if self._count is None:
+            statement = prepared.statement("program count", _count_query)
+            self._count = int(statement.rows()[0][0])  # SUM() is a numeric on PostgreSQL
+        return self._count
 
     def __getitem__(self, page: slice) -> list[Row]:
         return self.page_statement().dicts((*self.values, page.stop - page.start, page.start))
@@ -247,8 +253,18 @@ class VisibleList:
                                   tail=" LIMIT %s OFFSET %s")
 
 
-def _ids_query(user_id: int) -> tuple[str, list]:
-    return visibility_of(User(pk=user_id)).ids_sql()
+_COUNTED = 2  # the kind of the row that carries the count, after Visibility.ids_sql's 0 and 1
+
+
+def _ids_and_count_query(user_id: int) -> tuple[str, list]:
+    """Visibility.ids_sql's rows, and a last one: (_COUNTED, how many programs the user
+    sees), its subqueries planned with the rest (one round trip instead of two)."""
+    visibility = visibility_of(User(pk=user_id))
+    ids_sql, ids_params = visibility.ids_sql()
+    count_sql, count_params = visibility.count_sql()
+    # Only compiled querysets and fixed words; values are parameters.
+    sql = f"{ids_sql} UNION ALL SELECT {_COUNTED}, ({count_sql})::bigint"  # noqa: S608
+    return sql, [*ids_params, *count_params]
 
 
 def _visibility(readers: list[int] | None = None, reached: list[int] | None = None):
@@ -263,5 +279,5 @@ def _rows_through(visibility: Visibility):
     return rows(programs_visible_through(visibility), visibility.readers)
 
 
-def _count_query(*ids) -> tuple[str, list]:
-    return _visibility(*ids).count_sql()
+def _count_query() -> tuple[str, list]:
+    return Visibility().count_sql()
