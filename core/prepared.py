@@ -24,6 +24,7 @@ import re
 import weakref
 from collections.abc import Callable, Hashable, Sequence
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.core.signals import setting_changed
 from django.db import connection, connections
@@ -144,6 +145,16 @@ def among(field: str, ids: QuerySet | Sequence[int]) -> Q:
     if isinstance(ids, QuerySet) or connection.vendor != "postgresql":
         return Q(**{f"{field}__in": ids})
     return Q(_AnyOf(F(field), Value(list(ids), output_field=ArrayField(BigIntegerField()))))
+
+
+def among_found_first(field: str, subquery: QuerySet) -> Q:
+    """`field` is one of what `subquery` selects, the subquery run once before the rest:
+    on PostgreSQL `= ANY(ARRAY(subquery))`, which the planner cannot turn into a join to
+    start from (a person's organizations lead to every program of theirs, their
+    sessions to a few). Elsewhere IN (subquery)."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": subquery})
+    return Q(_AnyOf(F(field), ArraySubquery(subquery.order_by())))
 
 
 class _AnyOf(Func):

@@ -101,3 +101,20 @@ def test_postgresql_prepares_once_per_connection_and_counts_no_query(
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s",
                        [statement.name])
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("among", [prepared.among, prepared.among_found_first])
+def test_among_finds_what_the_subquery_selects_and_nothing_else(among):
+    member, other = UserFactory(), UserFactory()
+    mine = [MembershipFactory(user=member).organization for _ in range(2)]
+    OrganizationFactory()
+    MembershipFactory(user=other)
+    # Membership's own ordering (by organization name) must not reach the subquery.
+    organizations = Membership.objects.filter(user_id=member.pk).values("organization_id")
+
+    found = type(mine[0]).objects.filter(among("pk", organizations))
+
+    assert sorted(found.values_list("pk", flat=True)) == sorted(o.pk for o in mine)
+    if connection.vendor == "postgresql" and among is prepared.among_found_first:
+        assert "= ANY(ARRAY(SELECT" in str(found.query)
+        assert "ORDER BY" not in str(found.query)

@@ -602,8 +602,16 @@ def test_rows_carry_their_organization_in_the_same_query(org, alice, django_asse
 @pytest.fixture
 def as_postgresql(monkeypatch):
     """The selectors' vendor switch, on the test database: the tally must hold the counts
-    (PostgreSQL's triggers keep it; here it is written from the rows)."""
-    monkeypatch.setattr(connection, "vendor", "postgresql")
+    (PostgreSQL's triggers keep it; here it is written from the rows). Only the
+    selectors see PostgreSQL: the SQL they compile stays the test database's."""
+    monkeypatch.setattr(selectors, "connection", _SeenAsPostgreSQL())
+
+
+class _SeenAsPostgreSQL:
+    vendor = "postgresql"
+
+    def __getattr__(self, name):
+        return getattr(connection, name)
 
 
 def write_tally():
