@@ -112,7 +112,7 @@ def test_among_finds_what_the_subquery_selects_and_nothing_else(among):
     # Membership's own ordering (by organization name) must not reach the subquery.
     organizations = Membership.objects.filter(user_id=member.pk).values("organization_id")
 
-    found = type(mine[0]).objects.filter(among("pk", organizations))
+    found = type(mine[0]).objects.filter(among("pk", organizations)).order_by()
 
     assert sorted(found.values_list("pk", flat=True)) == sorted(o.pk for o in mine)
     if connection.vendor == "postgresql" and among is prepared.among_found_first:
