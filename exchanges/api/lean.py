@@ -124,17 +124,22 @@ def _program_translations(row: Row, page: Page) -> dict:
 
 
 def _program_sides(row: Row, page: Page) -> list[dict]:
-    sides = page.sides.get(row["id"], [])
+    sides = page.sides.get(row["id"])
+    if not sides:
+        return []
     program = SimpleNamespace(balance=row["balance"], capacity=row["capacity"])
-    seats = seats_per_side(program, len(sides) or 1)
-    is_staff = row["is_staff"]
+    seats = seats_per_side(program, len(sides))
+    language, languages = page.language, row["languages"]
+    # The counts are None unless the caller is staff of the program (_sides_query).
     return [
         {
             "id": side["id"],
-            "name": _shown(side, "name", page.language),
-            "translations": _translations(side, Side.content_fields, row["languages"]),
+            "name": _shown(side, "name", language),
+            "translations": _translations(side, Side.content_fields, languages),
             "seats": seats,
-            **{status: side[status] if is_staff else None for status in _SIDE_COUNTS},
+            "accepted": side["accepted"],
+            "waitlisted": side["waitlisted"],
+            "pending": side["pending"],
         }
         for side in sides
     ]
