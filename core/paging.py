@@ -45,6 +45,16 @@ class CountedPaginator(Paginator):
         known = known_count(self.object_list)
         return Paginator.count.func(self) if known is None else known
 
+    def page(self, number):
+        """Django's page; from a list that reads a page and the count together
+        (`page_and_count(offset, limit)`, exchanges.api.lean.VisibleList) in one call."""
+        read = getattr(self.object_list, "page_and_count", None)
+        wanted = int(number) if str(number).isdecimal() else 0  # else Django's answer
+        if read is None or wanted < 1 or "count" in self.__dict__:
+            return super().page(number)
+        rows, self.count = read((wanted - 1) * self.per_page, self.per_page)
+        return self._get_page(rows, self.validate_number(wanted), self)
+
 
 class PeekPaginator(Paginator):
     """Pages without a count. `count` and `num_pages` are None until a page turns out

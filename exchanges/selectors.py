@@ -105,14 +105,13 @@ class Visibility:
     runs each once, first (a hashed subplan), and estimates `public OR organization IN
     (...) OR id IN (...)` well. It could not estimate the correlated EXISTS this replaced,
     and planned sequential scans and JIT. Subqueries rather than ids fetched beforehand:
-    no query more per page (the lists' query-count guards). The API list's prepared
-    statements fetch the ids first instead (`ids_sql`, `of_ids`), so that PostgreSQL
-    plans them once for every caller."""
+    no query more per page (the lists' query-count guards), and one generic plan for
+    every caller of the API list's prepared statements (exchanges.api.lean)."""
 
     # Organization ids read as staff (every program), program ids applied to or
-    # facilitated: each a values() subquery, or ids (core.prepared.among).
-    readers: QuerySet | list[int] | None = None
-    reached: tuple[QuerySet | list[int], ...] = ()
+    # facilitated: each a values() subquery.
+    readers: QuerySet | None = None
+    reached: tuple[QuerySet, ...] = ()
 
     def q(self) -> Q:
         visible = Q(status__in=PUBLIC_STATUSES)
@@ -154,22 +153,6 @@ class Visibility:
             return Q(public=True)
         return Q(public=True) | among("organization_id", self.readers)
 
-    def ids_sql(self) -> tuple[str, list]:
-        """One query listing what the subqueries stand for, as (kind, id) rows: 0 and an
-        organization id of `readers`, 1 and a program id `reached`."""
-        sql, params = [], []
-        for kind, part in ((0, self.readers), *((1, programs) for programs in self.reached)):
-            part_sql, part_params = part.order_by().query.sql_with_params()
-            sql.append(f"SELECT {kind} AS kind, part.* FROM ({part_sql}) AS part")  # noqa: S608
-            params.extend(part_params)
-        return " UNION ALL ".join(sql), params
-
-    @classmethod
-    def of_ids(cls, rows: list[tuple[int, int]]) -> "Visibility":
-        """The visibility `ids_sql`'s rows describe, with ids instead of subqueries."""
-        readers = sorted({pk for kind, pk in rows if kind == 0})
-        return cls(readers, (sorted({pk for kind, pk in rows if kind == 1}),))
-
 
 def visibility_of(user, *, through_facilitation: bool = True) -> Visibility:
     """The organizations where the caller is more than a facilitator; the programs they
@@ -182,8 +165,8 @@ def visibility_of(user, *, through_facilitation: bool = True) -> Visibility:
     reached = [Application.objects.filter(applicant_id=user.pk).values("program_id")]
     if through_facilitation:
         # Through the reverse relation: exchanges does not import dialogues. Driven by
-        # the person's own sessions (a few), not by their organizations' programs (500
-        # of a big organization, read twice a request when a plan started there).
+        # the person's own sessions (a few), not by their organizations' programs (a
+        # big organization's 500 took 0.8 ms at 100,000 programs).
         sessions = Program._meta.get_field("sessions").related_model.objects
         facilitated = sessions.filter(facilitators=user.pk).values("program_id")
         member_of = Membership.objects.filter(user_id=user.pk).values("organization_id")

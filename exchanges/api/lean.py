@@ -23,12 +23,14 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
+    Field,
     OuterRef,
     Subquery,
     TextField,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
@@ -226,29 +228,29 @@ def visible(user):
 
 
 class VisibleList:
-    """Every program the caller sees (the list without a filter, its hottest form): the
-    page's query and the count are core.prepared statements, compiled once per shape
-    (anonymous or signed in) and language. For a signed-in caller a first statement
-    reads the ids their visibility stands for (selectors.Visibility.ids_sql) and their
-    count; the ids are bound as arrays into the page's statement, which PostgreSQL then
-    plans once for every caller."""
+    """Every program the caller sees (the list without a filter, its hottest form), as
+    core.prepared statements compiled once per shape (anonymous or signed in) and
+    language, the caller's id their one value: PostgreSQL plans each once for every
+    caller (the caller's organizations and programs are subqueries it runs first).
+
+    A page's statement also carries the count on each row, so the paginator
+    (core.paging.CountedPaginator) reads a page and the count in one round trip."""
 
     def __init__(self, user):
-        self.shape = "signed in" if user.is_authenticated else "anonymous"
-        self.values, self.slots, self._count = (), (), None
-        if user.is_authenticated:
-            statement = prepared.statement("visible ids and count", _ids_and_count_query,
-                                           (prepared.INT_SLOTS[0],))
-            rows = statement.rows((user.pk,))
-            self._count = next(number for kind, number in rows if kind == _COUNTED)
-            visibility = Visibility.of_ids([row for row in rows if row[0] != _COUNTED])
-            self.values, self.slots = (visibility.readers, *visibility.reached), _ARRAY_SLOTS
+        signed_in = user.is_authenticated
+        self.shape = "signed in" if signed_in else "anonymous"
+        self.values = (user.pk,) if signed_in else ()
+        self.slots = (prepared.INT_SLOTS[0],) if signed_in else ()
 
     def count(self) -> int:
-        if self._count is None:
-            statement = prepared.statement("program count", _count_query)
-            self._count = int(statement.rows()[0][0])  # SUM() is a numeric on PostgreSQL
-        return self._count
+        statement = prepared.statement(("program count", self.shape), _count_query, self.slots)
+        return int(statement.rows(self.values)[0][0])  # SUM() is a numeric on PostgreSQL
+
+    def page_and_count(self, offset: int, limit: int) -> tuple[list[Row], int]:
+        rows = self[offset:offset + limit]
+        if rows:
+            return rows, rows[0]["total"]
+        return rows, self.count() if offset else 0
 
     def __getitem__(self, page: slice) -> list[Row]:
         return self.page_statement().dicts((*self.values, page.stop - page.start, page.start))
@@ -258,31 +260,22 @@ class VisibleList:
                                   tail=" LIMIT %s OFFSET %s")
 
 
-_COUNTED = 2  # the kind of the row that carries the count, after Visibility.ids_sql's 0 and 1
+def _visibility(user_id: int | None = None) -> Visibility:
+    return visibility_of(User(pk=user_id)) if user_id else Visibility()
 
 
-def _ids_and_count_query(user_id: int) -> tuple[str, list]:
-    """Visibility.ids_sql's rows, and a last one: (_COUNTED, how many programs the user
-    sees), its subqueries planned with the rest (one round trip instead of two)."""
-    visibility = visibility_of(User(pk=user_id))
-    ids_sql, ids_params = visibility.ids_sql()
+def _page_query(user_id: int | None = None):
+    visibility = _visibility(user_id)
     count_sql, count_params = visibility.count_sql()
-    # Only compiled querysets and fixed words; values are parameters.
-    sql = f"{ids_sql} UNION ALL SELECT {_COUNTED}, ({count_sql})::bigint"  # noqa: S608
-    return sql, [*ids_params, *count_params]
-
-
-def _visibility(readers: list[int] | None = None, reached: list[int] | None = None):
-    return Visibility() if readers is None else Visibility(readers, (reached,))
-
-
-def _page_query(*ids):
-    return _rows_through(_visibility(*ids))
+    # Compiled querysets and fixed words (Visibility.count_sql); values are parameters.
+    # An integer as PostgreSQL gives it: a plain Field, so no converter runs per row.
+    total = RawSQL(f"SELECT ({count_sql})::bigint", count_params, output_field=Field())  # noqa: S611
+    return _rows_through(visibility).annotate(total=total)
 
 
 def _rows_through(visibility: Visibility):
     return rows(programs_visible_through(visibility), visibility.readers)
 
 
-def _count_query() -> tuple[str, list]:
-    return Visibility().count_sql()
+def _count_query(user_id: int | None = None) -> tuple[str, list]:
+    return _visibility(user_id).count_sql()
