@@ -20,10 +20,10 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     ExpressionWrapper,
     F,
     Field,
+    Func,
     OuterRef,
     Subquery,
     TextField,
@@ -31,7 +31,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
 from core import content, prepared
@@ -77,14 +76,18 @@ def _sides_of(program_ids: list[int], staffed: list[int]) -> dict[int, list[Row]
     return sides
 
 
+# COUNT(*) as a plain function, not an aggregate Django would group by: the subquery is
+# one row, 0 when nothing matches. Its output a plain Field: the database's integer as
+# it comes (an IntegerField would run a converter on every value).
+_COUNT = Func(template="COUNT(*)", output_field=Field())
+
 _ARRAY_SLOTS = ([prepared.INT_SLOTS[0]], [prepared.INT_SLOTS[1]])
 
 
 def _sides_query(program_ids: list[int], staffed: list[int]):
-    counts = {status: Case(When(prepared.among("program_id", staffed), then=Coalesce(Subquery(
+    counts = {status: Case(When(prepared.among("program_id", staffed), then=Subquery(
         Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
-        .values("side_id").annotate(n=Count("*")).values("n")), 0)))
-        for status in _SIDE_COUNTS}
+        .values(n=_COUNT))), output_field=Field()) for status in _SIDE_COUNTS}
     return (Side.objects.filter(prepared.among("program_id", program_ids))
             .order_by(*Side._meta.ordering).annotate(**counts)
             .values("id", "program_id", *_text_columns(Side), *_SIDE_COUNTS))
