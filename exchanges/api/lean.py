@@ -11,9 +11,10 @@ fails loudly otherwise), and tests/api/test_program_list_lean.py compares both o
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import cache, lru_cache
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -45,7 +46,7 @@ _AS_IS = (serializers.CharField, serializers.IntegerField, serializers.BooleanFi
           serializers.ChoiceField, serializers.ListField)
 _SIDE_COUNTS = ("accepted", "waitlisted", "pending")
 
-Row = dict
+Row = tuple  # a values_list() row, its columns in plan()'s order
 Getter = Callable[[Row, "Page"], object]
 
 
@@ -54,25 +55,29 @@ class Page:
 
     def __init__(self, rows: list[Row]):
         self.language = content.active_language()
-        self.sides = _sides_of([row["id"] for row in rows],
-                               [row["id"] for row in rows if row["is_staff"]])
+        at = plan().at
+        program_id, is_staff = at["id"], at["is_staff"]
+        self.sides = _sides_of([row[program_id] for row in rows],
+                               [row[program_id] for row in rows if row[is_staff]])
 
 
 def _sides_of(program_ids: list[int], staffed: list[int]) -> dict[int, list[Row]]:
-    """The sides of the page's programs in one query, in Side's own order; the sides of
-    `staffed` programs with their applications counted by status (exchanges.api.
-    serializers.seat_context's numbers, for staff only). On PostgreSQL a prepared
-    statement (core.prepared) taking both lists as array parameters."""
+    """The sides of the page's programs in one query, in Side's own order (rows in
+    SIDE_COLUMNS' order); the sides of `staffed` programs with their applications
+    counted by status (exchanges.api.serializers.seat_context's numbers, for staff
+    only). On PostgreSQL a prepared statement (core.prepared) taking both lists as
+    array parameters."""
     sides = defaultdict(list)
     if not program_ids:
         return sides
     if connection.vendor == "postgresql":
         statement = prepared.statement("program sides", _sides_query, _ARRAY_SLOTS)
-        rows = statement.dicts((program_ids, staffed))
+        rows = statement.rows((program_ids, staffed))
     else:
         rows = _sides_query(program_ids, staffed)
+    program_id = _SIDE_AT["program_id"]
     for row in rows:
-        sides[row["program_id"]].append(row)
+        sides[row[program_id]].append(row)
     return sides
 
 
@@ -84,122 +89,169 @@ _COUNT = Func(template="COUNT(*)", output_field=Field())
 _ARRAY_SLOTS = ([prepared.INT_SLOTS[0]], [prepared.INT_SLOTS[1]])
 
 
-def _sides_query(program_ids: list[int], staffed: list[int]):
-    counts = {status: Case(When(prepared.among("program_id", staffed), then=Subquery(
-        Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
-        .values(n=_COUNT))), output_field=Field()) for status in _SIDE_COUNTS}
-    return (Side.objects.filter(prepared.among("program_id", program_ids))
-            .order_by(*Side._meta.ordering).annotate(**counts)
-            .values("id", "program_id", *_text_columns(Side), *_SIDE_COUNTS))
-
-
 def _text_columns(model) -> list[str]:
     return [name for field in model.content_fields
             for name in (field, *(content.column(field, code)
                                   for code in content.CONTENT_LANGUAGES))]
 
 
-# Each translated field's column per language: {"title": {"en": "title_en", ...}, ...}
-_COLUMNS = {field: {code: content.column(field, code) for code in content.CONTENT_LANGUAGES}
-            for field in (*Program.content_fields, *Side.content_fields)}
+# A side row's columns: the id, the program's, the texts, then the counts.
+SIDE_COLUMNS = ("id", "program_id", *_text_columns(Side), *_SIDE_COUNTS)
+_SIDE_AT = {name: n for n, name in enumerate(SIDE_COLUMNS)}
 
 
-def _shown(row: Row, field: str, language: str):
-    """core.content.ContentDescriptor's rule over a row."""
-    return row[_COLUMNS[field][language]] or row[field]
+def _sides_query(program_ids: list[int], staffed: list[int]):
+    counts = {status: Case(When(prepared.among("program_id", staffed), then=Subquery(
+        Application.objects.filter(side_id=OuterRef("pk"), status=status).order_by()
+        .values(n=_COUNT))), output_field=Field()) for status in _SIDE_COUNTS}
+    return (Side.objects.filter(prepared.among("program_id", program_ids))
+            .order_by(*Side._meta.ordering).annotate(**counts).values_list(*SIDE_COLUMNS))
 
 
-def _translations(row: Row, fields: Iterable[str], languages: list[str]) -> dict:
+class Texts:
+    """Where a row keeps a translated field: its base column and, per language, the
+    language's column (rows of programs or of sides, by their own positions)."""
+
+    def __init__(self, field: str, at: dict[str, int]):
+        self.base = at[field]
+        self.by_language = {code: at[content.column(field, code)]
+                            for code in content.CONTENT_LANGUAGES}
+
+    def shown(self, row: Row, language: str):
+        """core.content.ContentDescriptor's rule over a row."""
+        return row[self.by_language[language]] or row[self.base]
+
+
+def _translations(row: Row, texts: dict[str, Texts], languages: tuple[str, ...]) -> dict:
     """core.content.translations over a row."""
     main = languages[0] if languages else settings.LANGUAGE_CODE
     result = {}
-    for field in fields:
-        columns = _COLUMNS[field]
-        texts = {}
+    for field, where in texts.items():
+        found = {}
         for language in languages:
-            text = row[field] if language == main else row[columns[language]] or ""
+            text = row[where.base] if language == main else row[where.by_language[language]]
             if text:
-                texts[language] = text
-        result[field] = texts
+                found[language] = text
+        result[field] = found
     return result
 
 
-def _program_translations(row: Row, page: Page) -> dict:
-    return _translations(row, Program.content_fields, row["languages"])
+_SIDE_TEXTS = {field: Texts(field, _SIDE_AT) for field in Side.content_fields}
 
 
-def _program_sides(row: Row, page: Page) -> list[dict]:
-    sides = page.sides.get(row["id"])
-    if not sides:
-        return []
-    program = SimpleNamespace(balance=row["balance"], capacity=row["capacity"])
-    seats = seats_per_side(program, len(sides))
-    language, languages = page.language, row["languages"]
-    # The counts are None unless the caller is staff of the program (_sides_query).
-    return [
-        {
-            "id": side["id"],
-            "name": _shown(side, "name", language),
-            "translations": _translations(side, Side.content_fields, languages),
-            "seats": seats,
-            "accepted": side["accepted"],
-            "waitlisted": side["waitlisted"],
-            "pending": side["pending"],
-        }
-        for side in sides
-    ]
+def _program_translations(at: dict[str, int]) -> Getter:
+    texts = {field: Texts(field, at) for field in Program.content_fields}
+    languages = at["languages_text"]
+    return lambda row, page: _translations(row, texts, _languages(row[languages]))
 
 
-# ProgramSerializer's method fields, and the columns each reads.
-METHOD_FIELDS: dict[str, tuple[Getter, tuple[str, ...]]] = {
+def _program_sides(at: dict[str, int]) -> Getter:
+    program_id, languages_text = at["id"], at["languages_text"]
+    balance, capacity = at["balance"], at["capacity"]
+    side_id, name = _SIDE_AT["id"], _SIDE_TEXTS["name"]
+    accepted, waitlisted, pending = (_SIDE_AT[status] for status in _SIDE_COUNTS)
+
+    def sides_of(row: Row, page: Page) -> list[dict]:
+        sides = page.sides.get(row[program_id])
+        if not sides:
+            return []
+        program = SimpleNamespace(balance=row[balance], capacity=row[capacity])
+        seats = seats_per_side(program, len(sides))
+        language, languages = page.language, _languages(row[languages_text])
+        # The counts are None unless the caller is staff of the program (_sides_query).
+        return [
+            {
+                "id": side[side_id],
+                "name": name.shown(side, language),
+                "translations": _translations(side, _SIDE_TEXTS, languages),
+                "seats": seats,
+                "accepted": side[accepted],
+                "waitlisted": side[waitlisted],
+                "pending": side[pending],
+            }
+            for side in sides
+        ]
+
+    return sides_of
+
+
+# ProgramSerializer's method fields: a getter's maker (given the row's positions), and
+# the columns it reads.
+METHOD_FIELDS: dict[str, tuple[Callable[[dict], Getter], tuple[str, ...]]] = {
     "translations": (_program_translations, ("languages",)),
     "sides": (_program_sides, ("id", "balance", "capacity", "languages")),
 }
 
 
-def _getter(name: str, field: serializers.Field) -> tuple[Getter, tuple[str, ...]]:
+def _getter(name: str, field: serializers.Field) -> tuple[Callable[[dict], Getter], tuple]:
+    """A getter's maker for the output key `name`, and the columns it reads."""
     if isinstance(field, serializers.SerializerMethodField):
         if name not in METHOD_FIELDS:
             raise LookupError(f"ProgramSerializer.{name} has no counterpart in lean.py")
         return METHOD_FIELDS[name]
     if isinstance(field, serializers.SlugRelatedField):
         column = f"{field.source}__{field.slug_field}"
-        return (lambda row, page: row[column]), (column,)
+        return _column_getter(column), (column,)
     source = field.source
     if source in Program.content_fields:
-        return ((lambda row, page: _shown(row, source, page.language)),
-                (source, *(content.column(source, code) for code in content.CONTENT_LANGUAGES)))
+        def shown(at):
+            texts = Texts(source, at)
+            return lambda row, page: texts.shown(row, page.language)
+        return shown, (source, *(content.column(source, code)
+                                 for code in content.CONTENT_LANGUAGES))
+    if source == "languages":
+        return _languages_getter, (source,)
     if isinstance(field, _AS_IS):
-        return (lambda row, page: row[source]), (source,)
+        return _column_getter(source), (source,)
 
-    def represented(row, page):
-        value = row[source]
-        return None if value is None else field.to_representation(value)
+    def represented(at):
+        column = at[source]
+
+        def get(row, page):
+            value = row[column]
+            return None if value is None else field.to_representation(value)
+        return get
 
     return represented, (source,)
 
 
+def _column_getter(column: str) -> Callable[[dict], Getter]:
+    return lambda at: (lambda row, page, n=at[column]: row[n])
+
+
+def _languages_getter(at: dict[str, int]) -> Getter:
+    return lambda row, page, n=at["languages_text"]: _languages(row[n])
+
+
+class Plan(NamedTuple):
+    columns: tuple[str, ...]  # what rows() reads, in order
+    at: dict[str, int]  # each column's position in a row
+    getters: tuple[tuple[str, Getter], ...]  # per output key, in the serializer's order
+
+
 @cache
-def plan() -> tuple[tuple[str, ...], tuple[tuple[str, Getter], ...]]:
-    """(the columns to read, a getter per output key in the serializer's order)."""
-    getters, columns = [], {"id": None}
+def plan() -> Plan:
+    makers, needs = [], {"id": None}
     for name, field in ProgramSerializer().fields.items():
-        getter, needs = _getter(name, field)
-        getters.append((name, getter))
-        columns.update(dict.fromkeys(needs))
-    return tuple(columns), tuple(getters)
+        maker, reads = _getter(name, field)
+        makers.append((name, maker))
+        needs.update(dict.fromkeys(reads))
+    # The languages column is read as text (_AS_TEXT), after the is_staff mark.
+    columns = (*(column for column in needs if column != "languages"),
+               "is_staff", "languages_text")
+    at = {name: n for n, name in enumerate(columns)}
+    return Plan(columns, at, tuple((name, maker(at)) for name, maker in makers))
 
 
 def rows(programs, readers) -> object:
-    """`programs` (a queryset of the list) as the values() rows the plan reads, each
-    marked `is_staff` when its organization is among `readers` (the caller's, as
+    """`programs` (a queryset of the list) as the values_list() rows the plan reads,
+    each marked `is_staff` when its organization is among `readers` (the caller's, as
     selectors.visibility_of gives them; None for anonymous callers)."""
-    columns, _getters = plan()
     staff = Value(False) if readers is None else ExpressionWrapper(
         prepared.among("organization_id", readers), output_field=BooleanField())
-    programs = programs.prefetch_related(None).annotate(is_staff=staff)
-    return programs.values(*(column for column in columns if column != "languages"),
-                           "is_staff", languages_text=_AS_TEXT)
+    programs = programs.prefetch_related(None).annotate(is_staff=staff,
+                                                        languages_text=_AS_TEXT)
+    return programs.values_list(*plan().columns)
 
 
 # The languages column as the database gives its JSON, parsed once per distinct text
@@ -215,9 +267,7 @@ def _languages(text: str) -> tuple[str, ...]:
 
 def represent(page_rows: list[Row]) -> list[dict]:
     """ProgramSerializer(many=True).data, with seat_context's counts, for these rows."""
-    _columns, getters = plan()
-    for row in page_rows:
-        row["languages"] = _languages(row["languages_text"])
+    getters = plan().getters
     page = Page(page_rows)
     return [{name: getter(row, page) for name, getter in getters} for row in page_rows]
 
@@ -252,11 +302,11 @@ class VisibleList:
     def page_and_count(self, offset: int, limit: int) -> tuple[list[Row], int]:
         rows = self[offset:offset + limit]
         if rows:
-            return rows, rows[0]["total"]
+            return rows, rows[0][-1]  # the count, after plan()'s columns
         return rows, self.count() if offset else 0
 
     def __getitem__(self, page: slice) -> list[Row]:
-        return self.page_statement().dicts((*self.values, page.stop - page.start, page.start))
+        return self.page_statement().rows((*self.values, page.stop - page.start, page.start))
 
     def page_statement(self) -> prepared.Statement:
         return prepared.statement(("program page", self.shape), _page_query, self.slots,

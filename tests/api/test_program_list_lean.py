@@ -182,3 +182,16 @@ def test_an_empty_list_has_an_empty_first_page(alice):
     data = client_for(alice).get(PROGRAMS).json()
     assert (data["count"], data["results"]) == (0, [])
     assert client_for(alice).get(PROGRAMS, {"page": 2}).status_code == 404
+
+
+@pytest.mark.postgres
+def test_the_prepared_statements_columns_are_in_the_plans_order(alice):
+    """Rows are read by position (lean.plan().at, lean.SIDE_COLUMNS): the statements'
+    columns must come in that order, the page's count last."""
+    from core import prepared
+
+    for user in (alice, AnonymousUser()):
+        page = lean.VisibleList(user).page_statement()
+        assert page.names == [*lean.plan().columns, "total"]
+    sides = prepared.statement("program sides", lean._sides_query, lean._ARRAY_SLOTS)
+    assert sides.names == list(lean.SIDE_COLUMNS)

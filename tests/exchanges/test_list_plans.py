@@ -147,8 +147,9 @@ def test_prepared_statements_are_planned_once_as_generic_plans(field):
     programs = lean.VisibleList(owner)
     programs.count()
     page = programs[0:20]
-    ids = [row["id"] for row in page]
-    lean._sides_of(ids, [row["id"] for row in page if row["is_staff"]])
+    at = lean.plan().at
+    ids = [row[at["id"]] for row in page]
+    lean._sides_of(ids, [row[at["id"]] for row in page if row[at["is_staff"]]])
     plans = {
         ("program page", "signed in"): [owner.pk, 20, 0],
         ("program count", "signed in"): [owner.pk],
