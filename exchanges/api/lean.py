@@ -1,8 +1,8 @@
-"""The program list (GET programs/) from values() rows instead of model instances.
+"""The program list (GET programs/) from values_list() rows instead of model instances.
 
 A page of the list is the hot path of the API: building Program and Side instances,
 a prefetch queryset per program and DRF's field-by-field serialization cost more than
-the queries. This module answers the same JSON, byte for byte, from values() rows
+the queries. This module answers the same JSON, byte for byte, from values_list() rows
 and a second query reading the page's sides. Its plan is derived once
 from ProgramSerializer's fields, so a plain field added there appears here too; a
 SerializerMethodField needs its counterpart in METHOD_FIELDS (building the plan
@@ -274,7 +274,7 @@ def represent(page_rows: list[Row]) -> list[dict]:
 
 def visible(user):
     """Every program the caller sees, as the paginator reads it: on PostgreSQL through
-    prepared statements (VisibleList), elsewhere a values() queryset."""
+    prepared statements (VisibleList), elsewhere a values_list() queryset."""
     if connection.vendor == "postgresql":
         return VisibleList(user)
     return _rows_through(visibility_of(user))

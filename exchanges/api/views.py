@@ -136,7 +136,7 @@ class ProgramListView(generics.ListAPIView):
         return programs_visible_to(self.request.user)
 
     def list(self, request, *args, **kwargs):
-        # ProgramSerializer's output from values() rows (exchanges/api/lean.py).
+        # ProgramSerializer's output from values_list() rows (exchanges/api/lean.py).
         page = self.paginate_queryset(self._rows(request))
         return self.get_paginated_response(lean.represent(page))
 
