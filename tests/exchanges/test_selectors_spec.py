@@ -641,3 +641,19 @@ def test_on_postgresql_search_goes_through_the_indexed_expression(org, as_postgr
     ProgramFactory(organization=org, title="Bridges only")
     assert "COALESCE" in str(Program.objects.filter(selectors._word_in_texts("x")).query)
     assert pks(selectors.catalogue_programs(search="nicosia bridges")) == [found.pk]
+
+
+def test_on_postgresql_the_catalogues_organizations_come_from_the_tally(org, as_postgresql):
+    ProgramFactory(organization=org)
+    drafting = ProgramFactory(status="draft").organization
+    emptied = ProgramFactory(status="closed").organization
+    only_tallied = OrganizationFactory()
+    write_tally()
+    ProgramTally.objects.filter(organization_id=emptied.pk).update(programs=0)
+    ProgramTally.objects.create(organization_id=only_tallied.pk, public=True, programs=1)
+
+    listed = list(selectors.catalogue_organizations())
+
+    assert sorted(row.pk for row in listed) == sorted([org.pk, only_tallied.pk])
+    assert drafting.pk not in [row.pk for row in listed]
+    assert {row.slug for row in listed} == {org.slug, only_tallied.slug}
