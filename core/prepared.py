@@ -88,7 +88,7 @@ class Statement:
     def dicts(self, values: Sequence = ()) -> list[dict]:
         """values() rows: a dict per row, keyed like the queryset's values()."""
         names = self.names
-        return [dict(zip(names, row, strict=False)) for row in self.rows(values)]
+        return [dict(zip(names, row, strict=True)) for row in self.rows(values)]
 
     def _prepare(self, connection) -> None:
         """PREPARE on this connection once. Through the driver's own cursor: it is set-up
@@ -138,11 +138,10 @@ def statement(shape: Hashable, build: Callable[..., QuerySet | tuple[str, Sequen
     return found
 
 
-def among(field: str, ids: QuerySet | Sequence[int]) -> Q:
-    """`field` is one of `ids`: a subquery for a queryset; for a list on PostgreSQL
-    `= ANY(%s)`, one array parameter however many ids (so a statement can bind it),
-    elsewhere IN (...)."""
-    if isinstance(ids, QuerySet) or connection.vendor != "postgresql":
+def among(field: str, ids: Sequence[int]) -> Q:
+    """`field` is one of `ids`: on PostgreSQL `= ANY(%s)`, one array parameter however
+    many ids (so a statement can bind it), elsewhere IN (...)."""
+    if connection.vendor != "postgresql":
         return Q(**{f"{field}__in": ids})
     return Q(_AnyOf(F(field), Value(list(ids), output_field=ArrayField(BigIntegerField()))))
 

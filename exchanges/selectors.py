@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from core import content
 from core.paging import count_with
-from core.prepared import among, among_found_first
+from core.prepared import among_found_first
 from exchanges.models import (
     CLOSED_LAST,
     PUBLIC_STATUSES,
@@ -116,9 +116,9 @@ class Visibility:
     def q(self) -> Q:
         visible = Q(status__in=PUBLIC_STATUSES)
         if self.readers is not None:
-            visible |= among("organization_id", self.readers)
+            visible |= Q(organization_id__in=self.readers)
         for programs in self.reached:
-            visible |= among("pk", programs)
+            visible |= Q(pk__in=programs)
         return visible
 
     def count(self) -> int:
@@ -133,12 +133,11 @@ class Visibility:
         parts = [ProgramTally.objects.filter(self._tallied_q()).values("programs")]
         seen = Q()
         for programs in self.reached:
-            others = Program.objects.filter(among("pk", programs)).filter(seen).exclude(
-                status__in=PUBLIC_STATUSES)
-            if self.readers is not None:
-                others = others.exclude(among("organization_id", self.readers))
+            others = (Program.objects.filter(pk__in=programs).filter(seen)
+                      .exclude(status__in=PUBLIC_STATUSES)
+                      .exclude(organization_id__in=self.readers))
             parts.append(others.order_by().values("pk"))
-            seen &= ~among("pk", programs)
+            seen &= ~Q(pk__in=programs)
         sql, params = [], []
         for i, part in enumerate(parts):
             part_sql, part_params = part.query.sql_with_params()
@@ -151,7 +150,7 @@ class Visibility:
     def _tallied_q(self) -> Q:
         if self.readers is None:
             return Q(public=True)
-        return Q(public=True) | among("organization_id", self.readers)
+        return Q(public=True) | Q(organization_id__in=self.readers)
 
 
 def visibility_of(user, *, through_facilitation: bool = True) -> Visibility:

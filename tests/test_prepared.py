@@ -103,8 +103,14 @@ def test_postgresql_prepares_once_per_connection_and_counts_no_query(
         assert cursor.fetchone()[0] == 1
 
 
-@pytest.mark.parametrize("among", [prepared.among, prepared.among_found_first])
-def test_among_finds_what_the_subquery_selects_and_nothing_else(among):
+def test_among_finds_the_ids_of_a_list_and_nothing_else():
+    chosen = [OrganizationFactory(), OrganizationFactory()]
+    OrganizationFactory()
+    found = type(chosen[0]).objects.filter(prepared.among("pk", [o.pk for o in chosen]))
+    assert sorted(found.values_list("pk", flat=True)) == sorted(o.pk for o in chosen)
+
+
+def test_among_found_first_finds_what_the_subquery_selects_and_nothing_else():
     member, other = UserFactory(), UserFactory()
     mine = [MembershipFactory(user=member).organization for _ in range(2)]
     OrganizationFactory()
@@ -112,9 +118,10 @@ def test_among_finds_what_the_subquery_selects_and_nothing_else(among):
     # Membership's own ordering (by organization name) must not reach the subquery.
     organizations = Membership.objects.filter(user_id=member.pk).values("organization_id")
 
-    found = type(mine[0]).objects.filter(among("pk", organizations)).order_by()
+    found = type(mine[0]).objects.filter(
+        prepared.among_found_first("pk", organizations)).order_by()
 
     assert sorted(found.values_list("pk", flat=True)) == sorted(o.pk for o in mine)
-    if connection.vendor == "postgresql" and among is prepared.among_found_first:
+    if connection.vendor == "postgresql":
         assert "= ANY(ARRAY(SELECT" in str(found.query)
         assert "ORDER BY" not in str(found.query)

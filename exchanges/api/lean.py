@@ -26,6 +26,7 @@ from django.db.models import (
     Field,
     Func,
     OuterRef,
+    Q,
     Subquery,
     TextField,
     Value,
@@ -89,14 +90,8 @@ _COUNT = Func(template="COUNT(*)", output_field=Field())
 _ARRAY_SLOTS = ([prepared.INT_SLOTS[0]], [prepared.INT_SLOTS[1]])
 
 
-def _text_columns(model) -> list[str]:
-    return [name for field in model.content_fields
-            for name in (field, *(content.column(field, code)
-                                  for code in content.CONTENT_LANGUAGES))]
-
-
 # A side row's columns: the id, the program's, the texts, then the counts.
-SIDE_COLUMNS = ("id", "program_id", *_text_columns(Side), *_SIDE_COUNTS)
+SIDE_COLUMNS = ("id", "program_id", *content.columns_of(Side), *_SIDE_COUNTS)
 _SIDE_AT = {name: n for n, name in enumerate(SIDE_COLUMNS)}
 
 
@@ -248,7 +243,7 @@ def rows(programs, readers) -> object:
     each marked `is_staff` when its organization is among `readers` (the caller's, as
     selectors.visibility_of gives them; None for anonymous callers)."""
     staff = Value(False) if readers is None else ExpressionWrapper(
-        prepared.among("organization_id", readers), output_field=BooleanField())
+        Q(organization_id__in=readers), output_field=BooleanField())
     programs = programs.prefetch_related(None).annotate(is_staff=staff,
                                                         languages_text=_AS_TEXT)
     return programs.values_list(*plan().columns)
