@@ -296,9 +296,9 @@ class VisibleList:
 
     def page_and_count(self, offset: int, limit: int) -> tuple[list[Row], int]:
         rows = self[offset:offset + limit]
-        if rows:
-            return rows, rows[0][-1]  # the count, after plan()'s columns
-        return rows, self.count() if offset else 0
+        # The count follows plan()'s columns. No row: the list is empty, or the page lies
+        # past its end, which the paginator refuses (404) whatever the count.
+        return rows, rows[0][-1] if rows else 0
 
     def __getitem__(self, page: slice) -> list[Row]:
         return self.page_statement().rows((*self.values, page.stop - page.start, page.start))
